@@ -1,0 +1,5 @@
+import sys
+
+from istiotui.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The lab model: sections, steps, actions, probes, expectations; the loader; verdicts and progress."""

@@ -1,0 +1,1 @@
+"""The embedded local cluster: API server, store, controller, pilot, Envoy supervisor, workloads."""

@@ -1,0 +1,1 @@
+"""Pure Istio/Kubernetes semantics over dicts: kinds, keys, normalisation, validation, diff. No I/O."""

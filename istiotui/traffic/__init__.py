@@ -1,0 +1,1 @@
+"""Async probe engine, response classification, statistics and vantages."""
