@@ -1,0 +1,138 @@
+"""Expectations judged on a probe's summary: pass or fail, always with the numbers seen.
+
+Shares are tested, never eyeballed: a stated split is kept unless the counts make it implausible at
+the stated confidence (a two-sided exact binomial test for two classes, Pearson's chi-square for
+more). A small sample therefore passes a loose split easily; scenarios ask for enough requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scipy.stats import binomtest, chisquare
+
+from istiotui.traffic.stats import Response, Summary, describe_counts
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    detail: str  # what was seen, with numbers
+
+
+def only(summary: Summary, klass: str) -> Verdict:
+    seen = describe_counts(summary.classes, summary.total)
+    if summary.total == 0:
+        return Verdict(False, f"expected only {klass}: no responses")
+    n = summary.classes.get(klass, 0)
+    return Verdict(n == summary.total, f"expected only {klass}: {seen}")
+
+
+def all_of(summary: Summary, klasses: Sequence[str]) -> Verdict:
+    missing = [k for k in klasses if summary.classes.get(k, 0) == 0]
+    seen = describe_counts(summary.classes, summary.total)
+    if missing:
+        return Verdict(False, f"expected each of {', '.join(klasses)}; missing {missing}: {seen}")
+    return Verdict(True, f"each of {', '.join(klasses)} answered: {seen}")
+
+
+def shares(summary: Summary, expected: Mapping[str, float], confidence: float) -> Verdict:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    total_share = sum(expected.values())
+    if abs(total_share - 1) > 1e-9:
+        raise ValueError(f"expected shares add up to {total_share}, not 1")
+    counts = [summary.classes.get(k, 0) for k in expected]
+    others = summary.total - sum(counts)
+    seen = describe_counts(summary.classes, summary.total)
+    wanted = ", ".join(f"{k} {v:.0%}" for k, v in expected.items())
+    if summary.total == 0:
+        return Verdict(False, f"expected {wanted}: no responses")
+    if others:
+        return Verdict(False, f"expected {wanted}; {others} responses of other classes: {seen}")
+    alpha = 1 - confidence
+    if len(counts) == 2:
+        p_value = binomtest(counts[0], summary.total, next(iter(expected.values()))).pvalue
+    else:
+        f_exp = [v * summary.total for v in expected.values()]
+        p_value = float(chisquare(counts, f_exp).pvalue)
+    ok = p_value > alpha
+    return Verdict(
+        ok,
+        f"expected {wanted} at {confidence:.1%} confidence: {seen} (p = {p_value:.3g}"
+        f"{' >' if ok else ' ≤'} {alpha:.3g})",
+    )
+
+
+def status_all(summary: Summary, code: int) -> Verdict:
+    seen = describe_counts(summary.statuses, summary.total)
+    if summary.errors:
+        seen += f", {summary.errors} without answer"
+    if summary.total == 0:
+        return Verdict(False, f"expected status {code}: no responses")
+    return Verdict(summary.statuses.get(code, 0) == summary.total, f"expected {code}: {seen}")
+
+
+def status_share(summary: Summary, code: int, low: float, high: float) -> Verdict:
+    share = summary.status_share(code)
+    seen = describe_counts(summary.statuses, summary.total)
+    if summary.total == 0:
+        return Verdict(False, f"expected {low:.0%}–{high:.0%} of {code}: no responses")
+    ok = low <= share <= high
+    return Verdict(ok, f"expected {low:.0%}–{high:.0%} of {code}, saw {share:.1%}: {seen}")
+
+
+def latency(summary: Summary, percentile: float, low: float | None, high: float | None) -> Verdict:
+    value = summary.percentile(percentile)
+    bounds = f"{'' if low is None else f'{low:g} s ≤ '}p{percentile:g}" + (
+        "" if high is None else f" ≤ {high:g} s"
+    )
+    if value is None:
+        return Verdict(False, f"expected {bounds}: no responses")
+    ok = (low is None or value >= low) and (high is None or value <= high)
+    return Verdict(ok, f"expected {bounds}, saw p{percentile:g} = {value:.2f} s")
+
+
+def count_between(what: str, seen: int, low: int | None, high: int | None) -> Verdict:
+    """For counted things other than responses, e.g. log lines added while probing."""
+    ok = (low is None or seen >= low) and (high is None or seen <= high)
+    wanted = " and ".join(
+        part
+        for part in (
+            None if low is None else f"at least {low}",
+            None if high is None else f"at most {high}",
+        )
+        if part
+    )
+    return Verdict(ok, f"expected {wanted} {what}, saw {seen}")
+
+
+def text(responses: Sequence[Response], needle: str, present: bool = True) -> Verdict:
+    if not responses:
+        return Verdict(False, f"expected text {needle!r}: no responses")
+    hits = sum(1 for r in responses if needle in r.body)
+    n = len(responses)
+    if present:
+        return Verdict(hits == n, f"expected {needle!r} in every response: in {hits} of {n}")
+    return Verdict(hits == 0, f"expected {needle!r} in no response: in {hits} of {n}")
+
+
+def header_share(
+    responses: Sequence[Response], name: str, value: str | None, min_share: float
+) -> Verdict:
+    if not responses:
+        return Verdict(False, f"expected header {name}: no responses")
+    key = name.lower()
+    hits = sum(
+        1
+        for r in responses
+        if any(k.lower() == key and (value is None or v == value) for k, v in r.headers.items())
+    )
+    share = hits / len(responses)
+    shown = name if value is None else f"{name}: {value}"
+    return Verdict(
+        share >= min_share,
+        f"expected {shown} on at least {min_share:.0%}: on {hits} of {len(responses)}"
+        f" ({share:.1%})",
+    )
