@@ -1,0 +1,140 @@
+"""A set of objects indexed the way the checks ask about them: by kind, by host, by labels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+CLUSTER_DOMAIN = "svc.cluster.local"
+
+
+def fqdn(host: str, namespace: str) -> str:
+    """A host as istiod resolves it: a short name (no dot) is relative to the object's namespace;
+    anything else (a wildcard, an FQDN, an external name) is taken as written."""
+    if "." in host or host.startswith("*"):
+        return host
+    return f"{host}.{namespace}.{CLUSTER_DOMAIN}"
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Istio's host matching: `*` matches all, `*.example.com` a suffix, else equality."""
+    if pattern == "*":
+        return True
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:])
+    return pattern == host
+
+
+def selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A pod, or a Deployment standing for its pods when there is no cluster to ask."""
+
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    has_proxy: bool | None  # None: unknown (a Deployment before injection)
+    source: dict
+
+
+def _meta(obj: dict) -> dict:
+    return obj.get("metadata") or {}
+
+
+def namespace_of(obj: dict, default: str = "default") -> str:
+    return _meta(obj).get("namespace") or default
+
+
+def name_of(obj: dict) -> str:
+    return _meta(obj).get("name", "?")
+
+
+@dataclass
+class Index:
+    objects: list[dict]
+    by_kind: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    services: dict[str, dict] = field(default_factory=dict)  # FQDN → Service
+    service_entry_hosts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    namespaces: dict[str, dict] = field(default_factory=dict)
+    workloads: list[Workload] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, objects: Iterable[dict]) -> Index:
+        index = cls(objects=list(objects))
+        pods_seen = False
+        for obj in index.objects:
+            kind = obj.get("kind", "")
+            index.by_kind[kind].append(obj)
+            ns = namespace_of(obj)
+            if kind == "Service":
+                index.services[fqdn(name_of(obj), ns)] = obj
+            elif kind == "ServiceEntry":
+                for host in (obj.get("spec") or {}).get("hosts") or []:
+                    index.service_entry_hosts[host].append(obj)
+            elif kind == "Namespace":
+                index.namespaces[name_of(obj)] = obj
+            elif kind == "Pod":
+                pods_seen = True
+                containers = (obj.get("spec") or {}).get("containers") or []
+                index.workloads.append(
+                    Workload(
+                        ns,
+                        name_of(obj),
+                        _meta(obj).get("labels") or {},
+                        any(c.get("name") == "istio-proxy" for c in containers),
+                        obj,
+                    )
+                )
+        if not pods_seen:
+            # As `istioctl analyze --use-kube=false` does: Deployments stand for their pods.
+            for dep in index.by_kind.get("Deployment", []):
+                template = (dep.get("spec") or {}).get("template") or {}
+                labels = (template.get("metadata") or {}).get("labels") or {}
+                index.workloads.append(Workload(namespace_of(dep), name_of(dep), labels, None, dep))
+        return index
+
+    def kind(self, kind: str) -> list[dict]:
+        return self.by_kind.get(kind, [])
+
+    def known_host(self, host: str) -> bool:
+        """A host the mesh knows: a Service's FQDN or a ServiceEntry host (wildcards too)."""
+        if host in self.services:
+            return True
+        return any(host_matches(pattern, host) for pattern in self.service_entry_hosts)
+
+    def service_workloads(self, host: str) -> list[Workload]:
+        svc = self.services.get(host)
+        if svc is None:
+            return []
+        selector = (svc.get("spec") or {}).get("selector") or {}
+        if not selector:
+            return []
+        ns = namespace_of(svc)
+        return [w for w in self.workloads if w.namespace == ns and selects(selector, w.labels)]
+
+    def destination_rules_for(self, host: str) -> list[dict]:
+        return [
+            dr
+            for dr in self.kind("DestinationRule")
+            if fqdn((dr.get("spec") or {}).get("host", ""), namespace_of(dr)) == host
+        ]
+
+    def subsets_for(self, host: str) -> dict[str, dict]:
+        subsets: dict[str, dict] = {}
+        for dr in self.destination_rules_for(host):
+            for subset in (dr.get("spec") or {}).get("subsets") or []:
+                subsets.setdefault(subset.get("name", ""), subset)
+        return subsets
+
+    def gateway(self, ref: str, namespace: str) -> dict | None:
+        """A VirtualService's gateway reference: `name` (same namespace) or `ns/name`."""
+        ns, _, name = ref.rpartition("/")
+        ns = ns or namespace
+        for gw in self.kind("Gateway"):
+            if name_of(gw) == name and namespace_of(gw) == ns:
+                return gw
+        return None
