@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from istiotui import __version__
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("analyze",)
 
 
 def build_parser() -> argparse.ArgumentParser:
