@@ -1,0 +1,79 @@
+"""`istiotui probe URL`: repeated requests with a fortio-like summary and per-class counts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
+from istiotui.traffic.stats import describe_counts
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "probe",
+        help="send repeated requests and count responses per version",
+        description="Send N requests (C at a time) and summarise them like fortio, with counts "
+        "per class (reviews version by default for Bookinfo's page).",
+    )
+    parser.add_argument("url", help="full URL, e.g. http://localhost:8080/productpage")
+    parser.add_argument("-n", type=int, default=10, dest="count", help="requests (default 10)")
+    parser.add_argument("-c", type=int, default=1, dest="concurrency", help="at a time")
+    parser.add_argument("--qps", type=float, default=0.0, help="requests per second (0: max)")
+    parser.add_argument("--host", help="Host header, e.g. httpbin.example.com")
+    parser.add_argument("--user", help="log in to productpage as this user first")
+    parser.add_argument("-H", "--header", action="append", default=[], metavar="NAME:VALUE")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
+    parser.add_argument("--new-connections", action="store_true", help="no keep-alive, as curl")
+    parser.add_argument(
+        "--classify",
+        help="reviews-version, stars, status, flag, latency or header:NAME "
+        "(default: reviews-version for /productpage, else status)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    headers = {}
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep:
+            raise SystemExit(f"istiotui probe: header {item!r} is not NAME:VALUE")
+        headers[name.strip()] = value.strip()
+    classify = args.classify or ("reviews-version" if "productpage" in args.url else "status")
+    try:
+        spec = ProbeSpec(
+            url=args.url,
+            count=args.count,
+            concurrency=args.concurrency,
+            qps=args.qps,
+            timeout=args.timeout,
+            host=args.host,
+            headers=headers,
+            user=args.user,
+            keepalive=not args.new_connections,
+            classify=classify,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"istiotui probe: {exc}") from None
+    result = asyncio.run(run_probe(spec, Target()))
+    print(render(spec, result))
+    return 0 if result.summary.errors == 0 else 1
+
+
+def render(spec: ProbeSpec, result: ProbeRun) -> str:
+    s = result.summary
+    lines = [
+        f"Sent {s.total} requests to {spec.url}, {spec.concurrency} at a time: "
+        f"{s.rps:.1f} req/s over {s.elapsed:.2f} s",
+    ]
+    if s.latencies:
+        cuts = "  ".join(f"p{p} {1000 * (s.percentile(p) or 0):.1f} ms" for p in (50, 90, 99))
+        lines.append(f"Latency: {cuts}  max {1000 * s.latencies[-1]:.1f} ms")
+    for code, n in s.statuses.items():
+        lines.append(f"Code {code} : {n} ({100 * n / s.total:.1f} %)")
+    if s.errors:
+        first = next(r.error for r in result.responses if r.error)
+        lines.append(f"No answer : {s.errors} ({100 * s.errors / s.total:.1f} %) — {first}")
+    lines.append(f"{spec.classify}: {describe_counts(s.classes, s.total)}")
+    return "\n".join(lines)
