@@ -1,1 +1,1 @@
-"""The one client layer over the kubernetes client: apply, dry run, diff, delete, list, watch, logs."""
+"""The one client layer over the kubernetes client: apply, dry run, delete, list, watch, logs."""

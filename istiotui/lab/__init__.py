@@ -1,1 +1,1 @@
-"""The lab model: sections, steps, actions, probes, expectations; the loader; verdicts and progress."""
+"""The lab model: sections, steps, actions, probes, expectations; loader, verdicts, progress."""

@@ -1,1 +1,1 @@
-"""Pure Istio/Kubernetes semantics over dicts: kinds, keys, normalisation, validation, diff. No I/O."""
+"""Pure Istio/Kubernetes semantics over dicts: kinds, normalisation, validation, diff. No I/O."""

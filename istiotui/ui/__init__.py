@@ -1,1 +1,1 @@
-"""Textual app, screens and widgets. Uses lab, cluster and traffic; never the kubernetes client directly."""
+"""Textual app, screens and widgets; uses lab, cluster and traffic, never the kubernetes client."""
