@@ -75,7 +75,7 @@ class Watcher:
                 if not lost:
                     self._on_event(WatchEvent("LOST", kind, message=str(exc)))
                     lost = True
-            except Exception as exc:  # noqa: BLE001 - the connection layer raises many types
+            except Exception as exc:  # the connection layer raises many types
                 if not lost:
                     self._on_event(WatchEvent("LOST", kind, message=f"{kind} watch: {exc}"))
                     lost = True
