@@ -119,7 +119,11 @@ def text(responses: Sequence[Response], needle: str, present: bool = True) -> Ve
 
 
 def header_share(
-    responses: Sequence[Response], name: str, value: str | None, min_share: float
+    responses: Sequence[Response],
+    name: str,
+    value: str | None,
+    min_share: float,
+    max_share: float = 1.0,
 ) -> Verdict:
     if not responses:
         return Verdict(False, f"expected header {name}: no responses")
@@ -131,8 +135,8 @@ def header_share(
     )
     share = hits / len(responses)
     shown = name if value is None else f"{name}: {value}"
+    bounds = f"{min_share:.0%}–{max_share:.0%}" if max_share < 1 else f"at least {min_share:.0%}"
     return Verdict(
-        share >= min_share,
-        f"expected {shown} on at least {min_share:.0%}: on {hits} of {len(responses)}"
-        f" ({share:.1%})",
+        min_share <= share <= max_share,
+        f"expected {shown} on {bounds}: on {hits} of {len(responses)} ({share:.1%})",
     )

@@ -1,0 +1,162 @@
+"""Carrying out a step's actions (or its cleanup) against a cluster, with progress lines.
+
+Manifests go through the cluster layer's all-or-nothing apply. `istioctl` runs when it is on
+PATH on a real cluster; on the local cluster the step's `local:` actions stand for it. Host and
+manual actions are the learner's to do: they are reported, never run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.objects import Objects
+from istiotui.lab import model as m
+from istiotui.mesh.kinds import lookup
+
+Progress = Callable[[str], None]
+ClusterKind = str  # "local" | "real"
+
+
+class StepFailed(Exception):
+    """An action could not be carried out; the message names the action's file:line."""
+
+
+def _ref_body(ref: m.ObjectRef) -> dict:
+    kind = lookup(ref.kind)
+    if kind is None:
+        raise StepFailed(f"unknown kind {ref.kind!r}")
+    meta = {"name": ref.name}
+    if ref.namespace and kind.namespaced:
+        meta["namespace"] = ref.namespace
+    return {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": meta}
+
+
+def _with_namespace(bodies: Iterable[dict], namespace: str | None) -> list[dict]:
+    out = []
+    for body in bodies:
+        kind = lookup(body.get("kind", ""))
+        meta = dict(body.get("metadata") or {})
+        if namespace and (kind is None or kind.namespaced) and not meta.get("namespace"):
+            meta["namespace"] = namespace
+        out.append({**body, "metadata": meta})
+    return out
+
+
+class Executor:
+    def __init__(self, objects: Objects, cluster: ClusterKind, progress: Progress = print) -> None:
+        self.objects = objects
+        self.cluster = cluster
+        self.progress = progress
+
+    def run(self, actions: Iterable[m.Action]) -> None:
+        for action in actions:
+            try:
+                self._one(action)
+            except ClusterError as exc:
+                raise StepFailed(f"{action.source}: {action.verb}: {exc}") from None
+
+    def _one(self, action: m.Action) -> None:
+        say = self.progress
+        match action:
+            case m.Apply(manifest=manifest, namespace=ns):
+                bodies = _with_namespace(manifest.bodies, ns)
+                self.objects.apply(bodies)
+                say(f"applied {manifest.path} ({len(bodies)} objects)")
+            case m.Create(manifest=manifest, namespace=ns):
+                self.objects.create(_with_namespace(manifest.bodies, ns))
+                say(f"created {manifest.path}")
+            case m.DeleteManifest(manifest=manifest, namespace=ns, ignore_not_found=ignore):
+                gone = [
+                    self.objects.delete(b, ignore_not_found=ignore)
+                    for b in _with_namespace(manifest.bodies, ns)
+                ]
+                say(f"deleted {sum(gone)} objects of {manifest.path}")
+            case m.DeleteObject(target=target, ignore_not_found=ignore):
+                done = self.objects.delete(_ref_body(target), ignore_not_found=ignore)
+                say(f"deleted {target.kind} {target.name}" if done else f"{target.name}: not found")
+            case m.Label(target=target, labels=labels):
+                self.objects.patch(_ref_body(target), {"metadata": {"labels": labels}})
+                say(f"labelled {target.kind} {target.name}")
+            case m.Patch(target=target, patch=patch):
+                self.objects.patch(_ref_body(target), patch)
+                say(f"patched {target.kind} {target.name}")
+            case m.RolloutRestart(target=target):
+                stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                annotation = {"kubectl.kubernetes.io/restartedAt": stamp}
+                patch = {"spec": {"template": {"metadata": {"annotations": annotation}}}}
+                self.objects.patch(_ref_body(target), patch)
+                say(f"restarted {target.kind} {target.name}")
+            case m.Wait():
+                self._wait(action)
+            case m.Istioctl(args=args, local=local):
+                if self.cluster == "local":
+                    say(f"istioctl {' '.join(args)}: on the local cluster, its equivalent")
+                    self.run(local)
+                else:
+                    self._istioctl(args)
+            case m.Host(command=command):
+                say(f"on your machine: {command}")
+            case m.Manual(text=text):
+                say(f"by hand: {text.en.splitlines()[0] if text.en else ''}")
+
+    def _istioctl(self, args: tuple[str, ...]) -> None:
+        exe = shutil.which("istioctl")
+        if exe is None:
+            raise StepFailed(
+                "istioctl is not on PATH: download Istio (curl -L https://istio.io/downloadIstio"
+                " | sh -) and add istio-<version>/bin to PATH, or run scripts/install-istio.sh"
+            )
+        with subprocess.Popen(
+            [exe, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                self.progress(line.rstrip())
+        if proc.returncode:
+            raise StepFailed(f"istioctl {' '.join(args)} exited with {proc.returncode}")
+
+    def _wait(self, action: m.Wait) -> None:
+        kind = lookup(action.kind)
+        if kind is None:
+            raise StepFailed(f"{action.source}: unknown kind {action.kind!r}")
+        deadline = time.monotonic() + action.timeout
+        what = action.name or action.selector or f"every {kind.kind}"
+        while True:
+            items = self.objects.list(
+                kind.api_version, kind.kind, action.namespace, action.selector
+            )
+            if action.name:
+                items = [i for i in items if i["metadata"]["name"] == action.name]
+            if _done(action.until, items):
+                self.progress(f"{kind.kind} {what} in {action.namespace}: {action.until}")
+                return
+            if time.monotonic() > deadline:
+                raise StepFailed(
+                    f"{action.source}: {kind.kind} {what} in {action.namespace} not "
+                    f"{action.until} after {action.timeout:g} s"
+                )
+            time.sleep(0.5)
+
+
+def _done(until: str, items: list[dict]) -> bool:
+    if until == "deleted":
+        return not items
+    if not items:
+        return False
+    if until == "available" or items[0].get("kind") == "Deployment":
+        return all(
+            ((i.get("status") or {}).get("availableReplicas") or 0)
+            >= ((i.get("spec") or {}).get("replicas", 1))
+            for i in items
+        )
+    return all(_pod_ready(i) for i in items)
+
+
+def _pod_ready(pod: dict) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
