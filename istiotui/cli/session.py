@@ -7,11 +7,10 @@ to the layers below as plain values.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
 from istiotui.cluster.objects import Objects
-from istiotui.lab import model as m
+from istiotui.lab.session import Session
 from istiotui.local import addresses
 from istiotui.local.state import StateDir
 from istiotui.traffic.vantage import Vantages
@@ -26,29 +25,6 @@ def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
     )
-
-
-@dataclass
-class Session:
-    connection: Connection
-    objects: Objects
-    cluster: str  # "local" | "real"
-    vantages: Vantages
-
-    def count_log_lines(self, source: m.LogSource) -> int:
-        dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)
-        if dep is None:
-            return 0
-        labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        selector = ",".join(f"{k}={v}" for k, v in labels.items())
-        total = 0
-        for pod in self.objects.list("v1", "Pod", source.namespace, selector):
-            text = self.objects.logs(source.namespace, pod["metadata"]["name"], source.container)
-            total += sum(1 for line in text.splitlines() if line.strip())
-        return total
-
-    def close(self) -> None:
-        self.connection.close()
 
 
 def open_session(args: argparse.Namespace) -> Session:

@@ -8,12 +8,13 @@ import sys
 import time
 from xml.etree import ElementTree as ET
 
-from istiotui.cli.session import Session, add_cluster_flags, open_session
+from istiotui.cli.session import add_cluster_flags, open_session
 from istiotui.cluster.connection import ClusterUnreachable
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor, StepFailed
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.loader import load_lab
+from istiotui.lab.session import Session
 from istiotui.lab.verify import StepReport, verify_step
 from istiotui.lab.walk import catch_up, runs_on
 from istiotui.traffic.vantage import VantageUnavailable

@@ -14,7 +14,8 @@ Classifier = Callable[[int | None, Mapping[str, str], str, float], str]
 
 _REVIEWS_POD = re.compile(r"reviews-(v\d+)-")
 _STAR_COLOUR = re.compile(r"""star[^>]*?(?:color|colour)\s*[:=]\s*["']?(\w+)""", re.IGNORECASE)
-_FONT_COLOUR = re.compile(r"""<font[^>]*color=["']?(\w+)["']?[^>]*>\s*<span[^>]*star""", re.I)
+# Istio's page wraps glyphicon stars in <font color=…>; the local one wraps ★ characters.
+_FONT_COLOUR = re.compile(r"""<font[^>]*color=["']?(\w+)["']?[^>]*>\s*(?:<span[^>]*star|★)""", re.I)
 
 # Bodies of Envoy's local replies (and the flags Envoy logs for them).
 _ENVOY_REPLIES = (

@@ -134,7 +134,10 @@ def test_subset_selects_no_pods() -> None:
         pod("reviews-v1-0", "bookinfo", {"app": "reviews", "version": "v1"}),
     ]
     two = {"v1": {"version": "v1"}, "v2": {"version": "v2"}}
-    bad = only_finding([*world, dr("reviews", "reviews", two, "bookinfo")], "IT0109")
+    to_v2 = vs("reviews", ["reviews"], [{"route": [route("reviews", "v2")]}], "bookinfo")
+    # Declared but never routed to (as in Istio's destination-rule-all): no finding.
+    assert codes([*world, dr("reviews", "reviews", two, "bookinfo")]) == []
+    bad = only_finding([*world, dr("reviews", "reviews", two, "bookinfo"), to_v2], "IT0109")
     assert bad.field == "spec.subsets[1].labels"
     assert "UH" in bad.message()
     assert codes([*world, dr("reviews", "reviews", {"v1": {"version": "v1"}}, "bookinfo")]) == []
@@ -257,6 +260,7 @@ def test_files_alone_let_deployments_stand_for_pods() -> None:
         service("reviews"),
         deployment("reviews-v1", labels={"app": "reviews", "version": "v1"}),
         dr("reviews", "reviews", {"v1": {"version": "v1"}, "v2": {"version": "v2"}}),
+        vs("reviews", ["reviews"], [{"route": [route("reviews", "v2")]}]),
     ]
     found = only_finding(objs, "IT0109")
     assert found.params["subset"] == "v2"

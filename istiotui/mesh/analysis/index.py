@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 CLUSTER_DOMAIN = "svc.cluster.local"
 
@@ -115,6 +116,23 @@ class Index:
             return []
         ns = namespace_of(svc)
         return [w for w in self.workloads if w.namespace == ns and selects(selector, w.labels)]
+
+    @cached_property
+    def routed_subsets(self) -> set[tuple[str, str]]:
+        """(host FQDN, subset) pairs some VirtualService routes or mirrors to."""
+        found: set[tuple[str, str]] = set()
+        for vs in self.kind("VirtualService"):
+            ns = namespace_of(vs)
+            spec = vs.get("spec") or {}
+            for proto in ("http", "tls", "tcp"):
+                for rule in spec.get(proto) or []:
+                    dests = [(r.get("destination") or {}) for r in rule.get("route") or []]
+                    if rule.get("mirror"):
+                        dests.append(rule["mirror"])
+                    for d in dests:
+                        if d.get("host") and d.get("subset"):
+                            found.add((fqdn(d["host"], ns), d["subset"]))
+        return found
 
     def destination_rules_for(self, host: str) -> list[dict]:
         return [

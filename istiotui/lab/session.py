@@ -1,0 +1,33 @@
+"""A connected lab session: the cluster's objects, its kind, and where probes leave from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from istiotui.cluster.connection import Connection
+from istiotui.cluster.objects import Objects
+from istiotui.lab import model as m
+from istiotui.traffic.vantage import Vantages
+
+
+@dataclass
+class Session:
+    connection: Connection
+    objects: Objects
+    cluster: str  # "local" | "real"
+    vantages: Vantages
+
+    def count_log_lines(self, source: m.LogSource) -> int:
+        dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)
+        if dep is None:
+            return 0
+        labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in labels.items())
+        total = 0
+        for pod in self.objects.list("v1", "Pod", source.namespace, selector):
+            text = self.objects.logs(source.namespace, pod["metadata"]["name"], source.container)
+            total += sum(1 for line in text.splitlines() if line.strip())
+        return total
+
+    def close(self) -> None:
+        self.connection.close()
