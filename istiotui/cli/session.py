@@ -61,7 +61,10 @@ def _local_connection() -> Connection:
     from istiotui.local import daemon  # the local cluster is only imported when asked for
 
     state = StateDir.default()
-    daemon.ensure_running(state)
+    try:
+        daemon.up(state)  # returns the running one when it is up already
+    except daemon.DaemonError as exc:
+        raise ClusterUnreachable(f"the local cluster could not start: {exc}") from None
     try:
         return connect(str(state.kubeconfig), LOCAL_CONTEXT)
     except ClusterUnreachable as exc:
