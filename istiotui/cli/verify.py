@@ -1,4 +1,9 @@
-"""`istiotui verify [STEP … | --all]`: apply, probe, judge and clean up each step, headless."""
+"""`istiotui verify [STEP … | --all]`: apply, probe and judge each step, headless.
+
+Steps run in the lab's order. A step's `cleanup` undoes it on request and is not part of the way
+forward (the lab's sections open with their own clean-up steps), so verify never runs it; asked
+for single steps, verify first catches up by carrying out the earlier steps' actions.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "verify",
         help="carry out steps and check their expected results from real traffic",
-        description="For each step in order: catch up, apply, probe, judge, clean up.",
+        description="For each step in order: catch up, apply, probe, judge.",
     )
     parser.add_argument("steps", nargs="*", metavar="STEP")
     parser.add_argument("--all", action="store_true", help="every step the cluster can run")
@@ -80,11 +85,9 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
                 for earlier in catch_up(lab, step.id, session.cluster):
                     if earlier.id not in done:
                         ex.run(earlier.actions)
-                        ex.run(earlier.cleanup)
                         done.add(earlier.id)
             ex.run(step.actions)
             report = asyncio.run(verify_step(step, session.vantages, session.count_log_lines))
-            ex.run(step.cleanup)
             done.add(step.id)
         except (StepFailed, VantageUnavailable) as exc:
             rows.append((step.id, "error", time.monotonic() - t0, str(exc)))

@@ -21,5 +21,8 @@ def before(lab: m.Lab, step_id: str) -> Iterator[m.Step]:
 
 
 def catch_up(lab: m.Lab, step_id: str, cluster: str) -> list[m.Step]:
-    """Steps whose actions and cleanups bring a cluster to `step_id`'s starting state."""
+    """Steps whose actions, in order, bring a cluster to `step_id`'s starting state.
+
+    Cleanups are not part of it: a step's cleanup undoes that step on request, and the lab's
+    sections begin with their own clean-up steps."""
     return [s for s in before(lab, step_id) if runs_on(s, cluster)]

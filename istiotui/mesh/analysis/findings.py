@@ -150,7 +150,7 @@ SUBSET_NO_PODS = _c(
 SUBSET_NO_LABELS = _c(
     "IT0110",
     "SubsetWithoutLabels",
-    W,
+    INFO,
     "El subset '{subset}' no tiene etiquetas: selecciona todos los pods del servicio, no una "
     "versión. Añade p. ej. version: v1 (salvo que lo quieras así, como en el egress gateway).",
     "Subset '{subset}' has no labels: it selects every pod of the service, not one version. Add "
