@@ -139,7 +139,8 @@ def test_every_step_end_state_is_clean(step_id: str, findings: list[Finding]) ->
 
 def manifest_objects(path_fragment: str) -> list[dict]:
     for step in LAB.steps():
-        for action in step.actions:
+        nested = [a for x in step.actions if isinstance(x, m.Istioctl) for a in x.local]
+        for action in [*step.actions, *nested]:
             manifest = getattr(action, "manifest", None)
             if manifest is not None and manifest.path.endswith(path_fragment):
                 return [copy.deepcopy(b) for b in manifest.bodies]
