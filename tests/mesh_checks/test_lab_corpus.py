@@ -186,6 +186,14 @@ def test_a_typo_in_a_subset() -> None:
 
 def test_httpbin_gateway_with_the_wrong_host() -> None:
     world = World()
+    world.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "default", "labels": {"istio-injection": "enabled"}},
+        },
+        None,
+    )
     for body in manifest_objects("istio-manifests/ingress.yaml"):
         world.add(body, None)
     for name in (
