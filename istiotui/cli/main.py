@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from istiotui import __version__
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
-COMMANDS: tuple[str, ...] = ("analyze",)
+COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `istiotui lab list | head`: the reader left; say nothing more, as shell tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
-from istiotui.traffic.stats import describe_counts
+if TYPE_CHECKING:
+    from istiotui.traffic.engine import ProbeRun, ProbeSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: `istiotui --help` and other commands need not load aiohttp.
+    from istiotui.traffic.engine import ProbeSpec, Target, run_probe
+
     headers = {}
     for item in args.header:
         name, sep, value = item.partition(":")
@@ -62,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(spec: ProbeSpec, result: ProbeRun) -> str:
+    from istiotui.traffic.stats import describe_counts
+
     s = result.summary
     lines = [
         f"Sent {s.total} requests to {spec.url}, {spec.concurrency} at a time: "

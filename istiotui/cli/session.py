@@ -18,15 +18,6 @@ from istiotui.traffic.vantage import Vantages
 LOCAL_CONTEXT = "istiotui-local"
 
 
-def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--local", action="store_true", help="use the embedded local cluster")
-    group.add_argument("--context", help="kubeconfig context of a real cluster")
-    parser.add_argument(
-        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
-    )
-
-
 def open_session(args: argparse.Namespace) -> Session:
     """Connect as the flags say; `--local` starts the embedded cluster when it is not running."""
     if getattr(args, "local", False):

@@ -1,0 +1,14 @@
+"""Flags shared by the commands that talk to a cluster (kept import-light for `--help`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--local", action="store_true", help="use the embedded local cluster")
+    group.add_argument("--context", help="kubeconfig context of a real cluster")
+    parser.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+    )

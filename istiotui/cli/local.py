@@ -1,0 +1,59 @@
+"""`istiotui local up | down | status`: the embedded local cluster as a background process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from istiotui.local import daemon
+from istiotui.local.addresses import API_PORT
+from istiotui.local.kubeconfig import CONTEXT
+from istiotui.local.state import StateDir
+
+
+def _up(args: argparse.Namespace) -> int:
+    state = StateDir.default()
+    try:
+        running = daemon.up(state, args.host, args.port)
+    except daemon.DaemonError as exc:
+        print(f"istiotui local up: {exc}", file=sys.stderr)
+        return 1
+    _print_status(state, running)
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    state = StateDir.default()
+    if daemon.down(state):
+        print("local cluster stopped")
+    else:
+        print("local cluster was not running")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    state = StateDir.default()
+    running = daemon.status(state)
+    if running is None:
+        print(f"local cluster: not running (state dir {state.root})")
+        return 3
+    _print_status(state, running)
+    return 0
+
+
+def _print_status(state: StateDir, running: daemon.Running) -> None:
+    print(f"local cluster: running at {running.url} (pid {running.pid})")
+    print(f"kubeconfig: {state.kubeconfig} (context {CONTEXT})")
+    print(f"state dir: {state.root}")
+    print(f"export KUBECONFIG={state.kubeconfig}")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("local", help="start, stop or show the embedded local cluster")
+    sub = parser.add_subparsers(dest="local_command", metavar="ACTION", required=True)
+    p_up = sub.add_parser("up", help="start the local cluster in the background")
+    p_up.add_argument("--port", type=int, default=API_PORT, help=f"API port (default {API_PORT})")
+    p_up.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    p_up.set_defaults(func=_up)
+    sub.add_parser("down", help="stop the local cluster").set_defaults(func=_down)
+    sub.add_parser("status", help="show address, pid and kubeconfig").set_defaults(func=_status)
