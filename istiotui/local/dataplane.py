@@ -1,0 +1,104 @@
+"""The local data plane: the store's objects compiled by the local pilot into one real Envoy.
+
+Every change to an object the pilot reads schedules a sync; a write through the API awaits
+`settle()`, so `kubectl apply` returns only once Envoy reports the new configuration live — what
+a learner probes right after an apply is what they applied. Syncs run one at a time and a sync
+that finds nothing new returns at once, so a burst of changes costs one compile and one push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from istiotui.local.envoy import EnvoyError, EnvoySupervisor
+from istiotui.local.pilot.compile import EnvoyConfig, compile_mesh
+from istiotui.local.pilot.model import PilotError, PilotOptions
+from istiotui.local.store import Change, Store
+
+log = logging.getLogger(__name__)
+
+# What the pilot reads; a change to anything else never touches Envoy.
+MESH_KINDS = frozenset(
+    {
+        "Service",
+        "Pod",
+        "Namespace",
+        "Gateway",
+        "VirtualService",
+        "DestinationRule",
+        "ServiceEntry",
+        "IstioOperator",
+    }
+)
+
+
+class DataPlane:
+    def __init__(self, store: Store, state_dir: Path, options: PilotOptions, admin_port: int):
+        self.store = store
+        self.options = options
+        self.envoy = EnvoySupervisor(state_dir, admin_port)
+        self._lock = asyncio.Lock()
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._live_ips: frozenset[str] = frozenset()
+        self.last_error: str | None = None
+
+    async def start(self) -> None:
+        await self.envoy.start()
+        self.store.listen(self._on_change)
+        await self.sync()
+        self._task = asyncio.create_task(self._follow(), name="dataplane-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.envoy.stop()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind.kind in MESH_KINDS:
+            self._dirty.set()
+
+    async def _follow(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await self.sync()
+            except (PilotError, EnvoyError) as exc:
+                log.error("data plane sync failed: %s", exc)
+
+    def _objects(self) -> list[dict]:
+        from istiotui.mesh.kinds import KINDS
+
+        return [obj for kind in KINDS if kind.kind in MESH_KINDS for obj in self.store.items(kind)]
+
+    async def sync(self) -> EnvoyConfig:
+        """Compile what the store holds now and make it live; returns the live configuration."""
+        async with self._lock:
+            objects = self._objects()
+            try:
+                config = compile_mesh(objects, self.options)
+            except PilotError as exc:
+                self.last_error = str(exc)
+                raise
+            await self.envoy.apply(config)
+            self.last_error = None
+            self._live_ips = frozenset(
+                (o.get("status") or {}).get("podIP", "") for o in objects if o.get("kind") == "Pod"
+            )
+            return config
+
+    async def settle(self) -> None:
+        """Wait until Envoy serves what the store holds (called after an API write)."""
+        self._dirty.clear()
+        await self.sync()
+
+    def proxy_ready(self, pod: dict) -> bool:
+        """A pod's sidecar is ready once Envoy runs a configuration that includes the pod."""
+        ip = (pod.get("status") or {}).get("podIP")
+        return bool(ip) and self.envoy.pid is not None and ip in self._live_ips
