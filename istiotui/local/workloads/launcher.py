@@ -1,0 +1,386 @@
+"""Start, watch and stop a pod's containers as local processes, and run `exec` commands in a pod.
+
+Each container is a subprocess in its own process group (so stopping it stops all it started),
+with the pod's environment (HOSTNAME = pod name, its pod IP and, when it has a sidecar, the
+sidecar IP its requests leave through), its stdout and stderr appended to
+`<root>/logs/<namespace>/<pod>/<container>.log`. Start returns once the container answers its
+readiness check; stop is SIGTERM to the group, then SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from istiotui.local.addresses import sidecar_ip
+from istiotui.local.workloads import images, outbound
+from istiotui.local.workloads.images import Implementation, Readiness
+
+# Host variables a container may see; everything else of the supervisor's env stays out.
+_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "SSL_CERT_FILE")
+LOG_TAIL_BYTES = 4000
+
+
+class ContainerError(Exception):
+    """A container that did not start or did not become ready."""
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One container of a pod, as the controller asks for it."""
+
+    namespace: str
+    pod: str
+    container: str
+    image: str
+    pod_ip: str
+    root: Path
+    command: Sequence[str] | None = None
+    args: Sequence[str] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    sidecar: bool = True
+    ca_bundle: Path | None = None
+    log_dir: Path | None = None  # default: <root>/logs/<namespace>/<pod>
+
+    @property
+    def log_path(self) -> Path:
+        directory = self.log_dir or self.root / "logs" / self.namespace / self.pod
+        return directory / f"{self.container}.log"
+
+    @property
+    def sidecar_ip(self) -> str | None:
+        return sidecar_ip(self.pod_ip) if self.sidecar else None
+
+    def implementation(self) -> Implementation:
+        """Raises images.UnknownImage / UnsupportedCommand for what cannot run here."""
+        return images.resolve(self.image, self.pod_ip, self.command, self.args, self.env)
+
+
+def tools_dir(root: Path) -> Path:
+    """`<root>/bin` with `curl` and `fortio` commands that run this project's implementations,
+    first on a pod's PATH, so that `sh -c 'curl …'` inside a pod finds them too."""
+    directory = root / "bin"
+    directory.mkdir(parents=True, exist_ok=True)
+    for tool, module in images.EXEC_TOOLS.items():
+        script = directory / tool
+        text = f'#!/bin/sh\nexec "{sys.executable}" -m {images.PKG}.{module} "$@"\n'
+        if not script.exists() or script.read_text() != text:
+            tmp = script.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            tmp.replace(script)
+    return directory
+
+
+def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a process in `spec`'s pod: host basics, image defaults, container env."""
+    env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
+    env["PATH"] = os.pathsep.join([str(tools_dir(spec.root)), env.get("PATH", os.defpath)])
+    env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
+    env.update(image_env or {})
+    env.update(spec.env)
+    env["HOSTNAME"] = spec.pod
+    env[outbound.POD_IP_ENV] = spec.pod_ip
+    if spec.sidecar_ip:
+        env[outbound.SIDECAR_ENV] = spec.sidecar_ip
+    else:
+        env.pop(outbound.SIDECAR_ENV, None)
+    if spec.ca_bundle:
+        env[outbound.CA_BUNDLE_ENV] = str(spec.ca_bundle)
+    return env
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    # Looked up once in the parent: the child, between fork and exec, must not dlopen.
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # If the supervisor dies without stopping us (even by SIGKILL), the kernel sends SIGTERM,
+    # so no orphan outlives the local cluster. The signal is tied to the thread that started
+    # the process: start containers from the event loop's (main) thread.
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class RunningContainer:
+    spec: ContainerSpec
+    implementation: Implementation
+    process: asyncio.subprocess.Process | None
+    started_at: float
+    ready_at: float | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode if self.process else None
+
+    @property
+    def running(self) -> bool:
+        return self.process is None or self.process.returncode is None
+
+    @property
+    def start_seconds(self) -> float | None:
+        """Start-to-ready time."""
+        return None if self.ready_at is None else self.ready_at - self.started_at
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the container's processes (its whole process group)."""
+        if self.process is None or self.returncode is not None:
+            return 0
+        return sum(_rss(pid) for pid in _group_pids(self.process.pid))
+
+    async def wait(self) -> int:
+        if self.process is None:
+            return 0
+        return await self.process.wait()
+
+
+def _group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.getpgid(int(entry.name)) == pgid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def log_tail(path: Path, size: int = LOG_TAIL_BYTES) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - size))
+            return fh.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+async def _spawn(
+    argv: Sequence[str], env: Mapping[str, str], stdout: int, stderr: int, stdin: int | None
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        env=dict(env),
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,  # its own session and process group: stop() reaches every child
+        preexec_fn=_die_with_parent if _PRCTL is not None else None,
+    )
+
+
+async def start_container(
+    spec: ContainerSpec, ready_timeout: float = 30.0, implementation: Implementation | None = None
+) -> RunningContainer:
+    """Start `spec`'s container and return once it is ready.
+
+    Raises images.ImageError before starting anything when the image cannot run here, and
+    ContainerError (with the log's tail) when the process exits or is not ready in time; in that
+    case nothing is left running. `implementation` overrides the image table (for the cluster's
+    own helpers such as the TLS stand-in).
+    """
+    impl = implementation or spec.implementation()
+    started = time.monotonic()
+    if not impl.runs_process:
+        return RunningContainer(spec, impl, None, started, ready_at=started)
+    spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+    with spec.log_path.open("ab") as log:
+        process = await _spawn(
+            impl.argv or [],
+            pod_env(spec, impl.env),
+            log.fileno(),
+            log.fileno(),
+            asyncio.subprocess.DEVNULL,
+        )
+    running = RunningContainer(spec, impl, process, started)
+    try:
+        await _wait_ready(running, ready_timeout)
+    except BaseException:
+        await stop(running)
+        raise
+    running.ready_at = time.monotonic()
+    return running
+
+
+async def _probe(host: str, readiness: Readiness) -> bool:
+    try:
+        if readiness.path is None:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, readiness.port), 1.0)
+            writer.close()
+            return True
+        timeout = aiohttp.ClientTimeout(total=1.0)
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with (
+            aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
+            session.get(f"http://{host}:{readiness.port}{readiness.path}") as resp,
+        ):
+            return 200 <= resp.status < 400
+    except (OSError, aiohttp.ClientError, TimeoutError):
+        return False
+
+
+async def _wait_ready(running: RunningContainer, timeout: float) -> None:
+    process = running.process
+    assert process is not None
+    readiness = running.implementation.readiness
+    deadline = time.monotonic() + timeout
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        delay = 0.02
+        while True:
+            if exited.done():
+                raise ContainerError(
+                    f"{running.spec.namespace}/{running.spec.pod}/{running.spec.container}: "
+                    f"{running.implementation.kind} exited with code {process.returncode} before "
+                    f"it was ready; log {running.spec.log_path}:\n{log_tail(running.spec.log_path)}"
+                )
+            if readiness is None or await _probe(running.spec.pod_ip, readiness):
+                return
+            if time.monotonic() >= deadline:
+                raise ContainerError(
+                    f"{running.spec.namespace}/{running.spec.pod}/{running.spec.container}: not "
+                    f"ready on {running.spec.pod_ip}:{readiness.port} after {timeout:.0f} s; log "
+                    f"{running.spec.log_path}:\n{log_tail(running.spec.log_path)}"
+                )
+            # Poll until the deadline, backing off; the process exiting ends the wait early.
+            await asyncio.wait([exited], timeout=delay)
+            delay = min(delay * 1.5, 0.25)
+    finally:
+        if not exited.done():
+            exited.cancel()
+
+
+async def stop(running: RunningContainer, grace: float = 5.0) -> int | None:
+    """SIGTERM to the container's process group, SIGKILL after `grace` seconds; its exit code."""
+    process = running.process
+    if process is None:
+        return None
+    await kill_group(process, grace)
+    return process.returncode
+
+
+async def kill_group(process: asyncio.subprocess.Process, grace: float) -> None:
+    pgid = process.pid  # start_new_session made the child its group's leader
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(process.wait(), grace)
+    # Children may outlive a leader that exited on SIGTERM: the group is always swept.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    await process.wait()
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+async def start_exec(
+    spec: ContainerSpec, argv: Sequence[str], *, stdin: bool = False
+) -> asyncio.subprocess.Process:
+    """Start `argv` "inside" `spec`'s pod (same env, so its requests leave through the pod's
+    sidecar), with pipes for the caller to stream. `curl` and `fortio` (by any path) run this
+    project's implementations; other commands run as found on this machine's PATH.
+    """
+    return await _spawn(
+        images.exec_argv(argv),
+        pod_env(spec, spec.implementation().env),
+        asyncio.subprocess.PIPE,
+        asyncio.subprocess.PIPE,
+        asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+    )
+
+
+async def exec_command(
+    spec: ContainerSpec, argv: Sequence[str], *, input: bytes | None = None, timeout: float = 300.0
+) -> ExecResult:
+    """Run `argv` in `spec`'s pod to completion; on timeout its process group is killed."""
+    try:
+        process = await start_exec(spec, argv, stdin=input is not None)
+    except FileNotFoundError:
+        message = f"exec: {argv[0]!r}: executable file not found in $PATH\n"
+        return ExecResult(127, b"", message.encode())
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(input), timeout)
+    except BaseException:
+        await kill_group(process, 1.0)
+        raise
+    return ExecResult(process.returncode or 0, stdout, stderr)
+
+
+async def start_tls_standin(
+    root: Path,
+    ready_timeout: float = 15.0,
+    bind: str | None = None,
+    port: int | None = None,
+) -> RunningContainer:
+    """The HTTPS stand-in for the lab's external host (see tls_standin), logging like a pod.
+
+    `bind`/`port` default to where the pilot expects it (tls_standin.STANDINS).
+    """
+    from istiotui.local.workloads import tls_standin
+
+    host = tls_standin.HOSTNAME
+    default_bind, default_port = tls_standin.STANDINS[host]
+    bind, port = bind or default_bind, port or default_port
+    spec = ContainerSpec(
+        namespace="istiotui-system",
+        pod=f"tls-standin-{host.replace('.', '-')}",
+        container="standin",
+        image="istiotui/tls-standin",
+        pod_ip=bind,
+        root=root,
+        sidecar=False,
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "istiotui.local.workloads.tls_standin",
+        "--root",
+        str(root),
+        "--bind",
+        bind,
+        "--port",
+        str(port),
+        "--hostname",
+        host,
+    ]
+    impl = Implementation(
+        image=spec.image, kind="tls-standin", argv=argv, readiness=Readiness(port, None)
+    )
+    return await start_container(spec, ready_timeout, implementation=impl)

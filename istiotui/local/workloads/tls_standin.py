@@ -1,0 +1,88 @@
+"""A local HTTPS stand-in for the lab's external host `edition.cnn.com`.
+
+This machine has no internet, so the egress steps of the lab reach this server instead: it
+listens on 127.30.0.1:443 with a certificate for the host's name signed by the local CA, and
+answers `/politics` with a page that says plainly it is a local stand-in. It is reached only
+through the mesh (the pilot points the external host's cluster here).
+
+`python -m istiotui.local.workloads.tls_standin --root STATE_DIR [--bind IP] [--port N]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import ssl
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from istiotui.local.workloads import serving
+from istiotui.local.workloads.local_ca import ensure_server_cert
+
+HOSTNAME = "edition.cnn.com"
+BIND = "127.30.0.1"
+PORT = 443
+# For the pilot: the external hosts this machine stands in for, and where.
+STANDINS = {HOSTNAME: (BIND, PORT)}
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Politics — local stand-in for {host}</title></head>
+<body>
+<h1>Politics</h1>
+<p>This page is a <strong>local stand-in</strong> for https://{host}{path}, served by istiotui's
+embedded local cluster because this machine has no internet access. Reaching it shows that the
+request left the mesh the way the lab describes (through the sidecar and, when configured, the
+egress gateway) and that TLS was verified against the local cluster's CA.</p>
+</body>
+</html>
+"""
+
+
+def make_app(hostname: str = HOSTNAME) -> web.Application:
+    async def politics(request: web.Request) -> web.Response:
+        return web.Response(
+            text=PAGE.format(host=hostname, path=request.path), content_type="text/html"
+        )
+
+    async def root(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/politics")
+
+    app = web.Application()
+    app.router.add_get("/", root)
+    app.router.add_get("/politics", politics)
+    app.router.add_get("/politics/{tail:.*}", politics)
+    return app
+
+
+def server_context(root: Path, hostname: str) -> ssl.SSLContext:
+    pair = ensure_server_cert(root, hostname)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pair.cert, pair.key)
+    return context
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, required=True, help="the local cluster's state dir")
+    parser.add_argument("--bind", default=BIND)
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--hostname", default=HOSTNAME)
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    web.run_app(
+        make_app(args.hostname),
+        host=args.bind,
+        port=args.port,
+        ssl_context=server_context(args.root, args.hostname),
+        access_log_format=serving.ACCESS_LOG_FORMAT,
+        print=lambda msg: print(f"TLS stand-in for {args.hostname}: {msg}", flush=True),
+        shutdown_timeout=1.0,
+    )
+
+
+if __name__ == "__main__":
+    main()
