@@ -39,7 +39,7 @@ def open_session(args: argparse.Namespace) -> Session:
         cluster=cluster,  # type: ignore[arg-type]
         list_pods=list_pods,
         get_service=get_service,
-        ingress=f"http://{addresses.INGRESS_HOST}:{addresses.INGRESS_PORT}"
+        ingress=f"http://{addresses.INGRESS_HOST}:{addresses.ingress_port()}"
         if cluster == "local"
         else None,
         sidecar_of=addresses.sidecar_ip if cluster == "local" else None,
@@ -53,7 +53,7 @@ def _local_connection() -> Connection:
 
     state = StateDir.default()
     try:
-        daemon.up(state)  # returns the running one when it is up already
+        daemon.up(state, port=addresses.api_port())  # the running one when it is up already
     except daemon.DaemonError as exc:
         raise ClusterUnreachable(f"the local cluster could not start: {exc}") from None
     try:

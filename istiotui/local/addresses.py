@@ -9,6 +9,7 @@ capture would on a real node. Addresses are derived from a pod's index so that t
 from __future__ import annotations
 
 import ipaddress
+import os
 
 POD_NET = ipaddress.IPv4Network("127.10.0.0/16")
 SIDECAR_NET = ipaddress.IPv4Network("127.20.0.0/16")
@@ -17,6 +18,28 @@ INGRESS_HOST = "127.0.0.1"
 INGRESS_PORT = 8080
 ENVOY_ADMIN_PORT = 15000
 API_PORT = 6443
+
+
+def _port(variable: str, default: int) -> int:
+    # Environment, read at each call: tests and a second local cluster move ports this way.
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{variable}={value!r} is not a port number")
+    return int(value)
+
+
+def api_port() -> int:
+    return _port("ISTIOTUI_API_PORT", API_PORT)
+
+
+def ingress_port() -> int:
+    return _port("ISTIOTUI_INGRESS_PORT", INGRESS_PORT)
+
+
+def envoy_admin_port() -> int:
+    return _port("ISTIOTUI_ENVOY_ADMIN_PORT", ENVOY_ADMIN_PORT)
 
 
 def pod_ip(index: int) -> str:
