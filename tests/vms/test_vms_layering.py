@@ -1,0 +1,22 @@
+"""istiotui/vms sits below ui/ and uses nothing above it (docs/vms.md)."""
+
+from __future__ import annotations
+
+import ast
+
+from vms_helpers import ROOT
+
+
+def test_vms_imports_only_itself_from_istiotui() -> None:
+    offenders = []
+    for path in sorted((ROOT / "istiotui" / "vms").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("istiotui") and not name.startswith("istiotui.vms"):
+                    offenders.append(f"{path.name}: {name}")
+    assert offenders == []
