@@ -1,0 +1,318 @@
+"""Clusters: one per service port and DestinationRule subset, per proxy, as istiod builds them."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Pod, Service, selects
+from istiotui.local.pilot.names import (
+    BLACKHOLE,
+    METADATA_NS,
+    PASSTHROUGH,
+    fqdn,
+    host_matches,
+    istio_cluster,
+    scoped,
+)
+from istiotui.mesh.durations import parse_duration
+
+MAX_UINT32 = 4294967295
+DEFAULT_CONNECT_TIMEOUT = "10s"
+_LB = {
+    "ROUND_ROBIN": "ROUND_ROBIN",
+    "LEAST_CONN": "LEAST_REQUEST",
+    "LEAST_REQUEST": "LEAST_REQUEST",
+    "RANDOM": "RANDOM",
+    "UNSPECIFIED": "LEAST_REQUEST",
+}
+HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+
+@dataclass
+class Context:
+    """Everything a builder reads, plus the notes it leaves about what it could not honour."""
+
+    mesh: Mesh
+    options: PilotOptions
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+def duration(text: Any, where: str) -> str:
+    """An Istio duration as Envoy's JSON duration (`1.5s`)."""
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise PilotError(f"{where}: {exc}") from None
+    return f"{seconds:.9f}".rstrip("0").rstrip(".") + "s"
+
+
+def destination_rule(ctx: Context, host: str, client_ns: str) -> Obj | None:
+    """The DestinationRule a client in `client_ns` applies to `host`.
+
+    Istio's lookup order: the client's namespace, then the service's, then any other.
+    """
+    exact, wildcard = [], []
+    for dr in ctx.mesh.destination_rules:
+        pattern = fqdn(str(dr.spec.get("host", "")), dr.namespace)
+        if pattern == host:
+            exact.append(dr)
+        elif host_matches(pattern, host):
+            wildcard.append(dr)
+    matches = exact + wildcard  # an exact host beats a wildcard one
+    svc = ctx.mesh.service(host)
+    for wanted in (client_ns, svc.namespace if svc else None):
+        for dr in matches:
+            if dr.namespace == wanted:
+                return dr
+    return matches[0] if matches else None
+
+
+def subset_spec(dr: Obj, subset: str) -> dict[str, Any] | None:
+    for s in dr.spec.get("subsets") or []:
+        if s.get("name") == subset:
+            return s
+    return None
+
+
+def _port_level(policy: dict[str, Any], port: int) -> dict[str, Any]:
+    merged = {k: v for k, v in policy.items() if k != "portLevelSettings"}
+    for pls in policy.get("portLevelSettings") or []:
+        if (pls.get("port") or {}).get("number") == port:
+            merged.update({k: v for k, v in pls.items() if k != "port"})
+    return merged
+
+
+def traffic_policy(dr: Obj | None, subset: str, port: int) -> dict[str, Any]:
+    """The effective policy: top level, its port settings, then the subset's (each field whole)."""
+    if dr is None:
+        return {}
+    policy = _port_level(dr.spec.get("trafficPolicy") or {}, port)
+    if subset:
+        s = subset_spec(dr, subset)
+        if s is not None:
+            policy.update(_port_level(s.get("trafficPolicy") or {}, port))
+    return policy
+
+
+def _endpoint(address: str, port: int) -> dict[str, Any]:
+    return {"endpoint": {"address": {"socket_address": {"address": address, "port_value": port}}}}
+
+
+def _pod_port(pod: Pod, target: int | str) -> int | None:
+    if isinstance(target, int):
+        return target
+    if target.isdigit():
+        return int(target)
+    return pod.container_ports.get(target)
+
+
+def endpoints(
+    ctx: Context, svc: Service, number: int, subset_labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Where a cluster sends traffic: selected pods' IP and target port, or the entry's hosts."""
+    port = svc.port(number)
+    assert port is not None
+    found: list[dict[str, Any]] = []
+    if svc.selector is not None:
+        for pod in ctx.mesh.pods:
+            if not pod.ready or pod.namespace != svc.namespace:
+                continue
+            if not selects(svc.selector, pod.labels) or not selects(subset_labels, pod.labels):
+                continue
+            target = _pod_port(pod, port.target_port)
+            if target is not None:
+                found.append(_endpoint(pod.ip, target))
+    if svc.is_entry:
+        for address, ports, labels in svc.entry_endpoints:
+            if selects(subset_labels, labels):
+                host, mapped = _external(ctx, address, svc, number)
+                if not _is_ip(host):
+                    # No DNS on this machine's mesh: a name is reachable only through a stand-in.
+                    ctx.warn(
+                        f"ServiceEntry host {svc.host}: endpoint {address} has no local stand-in"
+                        " address; it is left out"
+                    )
+                    continue
+                found.append(_endpoint(host, ports.get(port.name, mapped)))
+        if not svc.entry_endpoints and svc.selector is None:
+            if svc.host in ctx.options.external_hosts:
+                found.append(_endpoint(*_external(ctx, svc.host, svc, number)))
+            else:
+                ctx.warn(
+                    f"ServiceEntry host {svc.host}: no local stand-in address is known for it;"
+                    " connections to it fail"
+                )
+    return found
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _external(ctx: Context, host: str, svc: Service, number: int) -> tuple[str, int]:
+    """A stand-in's address: its mapped port for the entry's only (or same-numbered) port."""
+    if host not in ctx.options.external_hosts:
+        return host, number
+    address, port = ctx.options.external_hosts[host]
+    return address, port if (len(svc.ports) == 1 or port == number) else number
+
+
+def _circuit_breakers(pool: dict[str, Any]) -> dict[str, Any]:
+    tcp, http = pool.get("tcp") or {}, pool.get("http") or {}
+
+    def limit(value: Any) -> int:
+        return int(value) if isinstance(value, int) and value > 0 else MAX_UINT32
+
+    return {
+        "thresholds": [
+            {
+                "max_connections": limit(tcp.get("maxConnections")),
+                "max_pending_requests": limit(http.get("http1MaxPendingRequests")),
+                "max_requests": limit(http.get("http2MaxRequests")),
+                "max_retries": limit(http.get("maxRetries")),
+                "track_remaining": True,
+            }
+        ]
+    }
+
+
+def _outlier(od: dict[str, Any], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field_name, key, enforcing in (
+        ("consecutive5xxErrors", "consecutive_5xx", "enforcing_consecutive_5xx"),
+        (
+            "consecutiveGatewayErrors",
+            "consecutive_gateway_failure",
+            "enforcing_consecutive_gateway_failure",
+        ),
+    ):
+        if field_name in od:
+            value = int(od[field_name])
+            out[key] = value
+            out[enforcing] = 100 if value > 0 else 0
+    for field_name, key in (("interval", "interval"), ("baseEjectionTime", "base_ejection_time")):
+        if field_name in od:
+            out[key] = duration(od[field_name], f"{where}.{field_name}")
+    if od.get("maxEjectionPercent"):
+        out["max_ejection_percent"] = int(od["maxEjectionPercent"])
+    out["enforcing_success_rate"] = 0
+    return out
+
+
+def build_cluster(
+    ctx: Context,
+    proxy_id: str,
+    svc: Service,
+    number: int,
+    subset: str,
+    dr: Obj | None,
+) -> dict[str, Any]:
+    port = svc.port(number)
+    assert port is not None
+    name = istio_cluster(number, subset, svc.host)
+    where = f"{dr.ref}: spec" if dr else ""
+    labels: dict[str, str] = {}
+    if subset and dr is not None:
+        spec = subset_spec(dr, subset) or {}
+        labels = dict(spec.get("labels") or {})
+    policy = traffic_policy(dr, subset, number)
+    pool = policy.get("connectionPool") or {}
+    cluster: dict[str, Any] = {
+        "name": scoped(proxy_id, name),
+        "type": "STATIC",
+        "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+        "lb_policy": "LEAST_REQUEST",
+        "circuit_breakers": _circuit_breakers(pool),
+        "load_assignment": {
+            "cluster_name": scoped(proxy_id, name),
+            "endpoints": [{"lb_endpoints": endpoints(ctx, svc, number, labels)}],
+        },
+        "metadata": {"filter_metadata": {METADATA_NS: {"istio_name": name, "proxy": proxy_id}}},
+    }
+    tcp = pool.get("tcp") or {}
+    if "connectTimeout" in tcp:
+        cluster["connect_timeout"] = duration(
+            tcp["connectTimeout"], f"{where}.connectionPool.tcp.connectTimeout"
+        )
+    lb = policy.get("loadBalancer") or {}
+    if "simple" in lb:
+        if lb["simple"] not in _LB:
+            ctx.warn(f"{where}.loadBalancer.simple {lb['simple']} is not supported here")
+        cluster["lb_policy"] = _LB.get(lb["simple"], "LEAST_REQUEST")
+    elif lb:
+        ctx.warn(f"{where}.loadBalancer: only `simple` is supported here")
+    if port.protocol == "HTTP":
+        http = pool.get("http") or {}
+        common: dict[str, Any] = {}
+        if http.get("maxRequestsPerConnection"):
+            common["max_requests_per_connection"] = int(http["maxRequestsPerConnection"])
+        if "idleTimeout" in http:
+            common["idle_timeout"] = duration(
+                http["idleTimeout"], f"{where}.connectionPool.http.idleTimeout"
+            )
+        h2 = port.name.startswith(("http2", "grpc"))
+        options: dict[str, Any] = {
+            "@type": f"type.googleapis.com/{HTTP_PROTOCOL_OPTIONS}",
+            "explicit_http_config": {
+                "http2_protocol_options" if h2 else "http_protocol_options": {}
+            },
+        }
+        if common:
+            options["common_http_protocol_options"] = common
+        cluster["typed_extension_protocol_options"] = {HTTP_PROTOCOL_OPTIONS: options}
+    od = policy.get("outlierDetection")
+    if od is not None:
+        cluster["outlier_detection"] = _outlier(od, f"{where}.outlierDetection")
+        cluster["common_lb_config"] = {
+            "healthy_panic_threshold": {"value": float(od.get("minHealthPercent") or 0)}
+        }
+    tls_mode = (policy.get("tls") or {}).get("mode")
+    if tls_mode in ("SIMPLE", "MUTUAL"):
+        ctx.warn(f"{where}.tls.mode {tls_mode}: TLS origination is not done here")
+    return cluster
+
+
+def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
+    """PassthroughCluster and BlackHoleCluster: with no network beyond loopback, both fail.
+
+    Istio's PassthroughCluster is ORIGINAL_DST; here the original destination is the sidecar
+    address itself, so passthrough has nowhere to go: a cluster without endpoints (503 UH).
+    """
+    return [
+        {
+            "name": scoped(proxy_id, name),
+            "type": "STATIC",
+            "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+            "load_assignment": {"cluster_name": scoped(proxy_id, name), "endpoints": []},
+            "metadata": {"filter_metadata": {METADATA_NS: {"istio_name": name, "proxy": proxy_id}}},
+        }
+        for name in (BLACKHOLE, PASSTHROUGH)
+    ]
+
+
+def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str, Any]]:
+    """Every cluster one proxy gets: each service port, plus one per subset of its rule."""
+    out = special_clusters(proxy_id)
+    seen = {c["name"] for c in out}
+    for svc in ctx.mesh.services:
+        dr = destination_rule(ctx, svc.host, client_ns)
+        subsets = [""]
+        if dr is not None:
+            subsets += [str(s.get("name")) for s in dr.spec.get("subsets") or []]
+        for port in svc.ports:
+            for subset in subsets:
+                name = scoped(proxy_id, istio_cluster(port.port, subset, svc.host))
+                if name not in seen:  # a host defined twice: the oldest definition wins
+                    seen.add(name)
+                    out.append(build_cluster(ctx, proxy_id, svc, port.port, subset, dr))
+    return out
