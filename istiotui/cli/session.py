@@ -13,6 +13,7 @@ from istiotui.cluster.objects import Objects
 from istiotui.lab.session import Session
 from istiotui.local import addresses
 from istiotui.local.state import StateDir
+from istiotui.local.workloads import local_ca
 from istiotui.traffic.vantage import Vantages
 
 LOCAL_CONTEXT = "istiotui-local"
@@ -43,7 +44,7 @@ def open_session(args: argparse.Namespace) -> Session:
         if cluster == "local"
         else None,
         sidecar_of=addresses.sidecar_ip if cluster == "local" else None,
-        ca_file=str(state.root / "ca.pem") if cluster == "local" else None,
+        ca_file=str(local_ca.ca_bundle_path(state.root)) if cluster == "local" else None,
     )
     return Session(connection, objects, cluster, vantages)
 

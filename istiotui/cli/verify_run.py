@@ -70,7 +70,7 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
             ex.run(step.actions)
             report = asyncio.run(verify_step(step, session.vantages, session.count_log_lines))
             done.add(step.id)
-        except (StepFailed, VantageUnavailable) as exc:
+        except (StepFailed, VantageUnavailable, OSError) as exc:
             rows.append((step.id, "error", time.monotonic() - t0, str(exc)))
             print(f"  ✗ {step.id}: {exc}")
             continue

@@ -68,7 +68,7 @@ def shares(summary: Summary, expected: Mapping[str, float], confidence: float) -
 def status_all(summary: Summary, code: int) -> Verdict:
     seen = describe_counts(summary.statuses, summary.total)
     if summary.errors:
-        seen += f", {summary.errors} without answer"
+        seen += f", {summary.errors} without answer (first: {summary.first_error})"
     if summary.total == 0:
         return Verdict(False, f"expected status {code}: no responses")
     return Verdict(summary.statuses.get(code, 0) == summary.total, f"expected {code}: {seen}")

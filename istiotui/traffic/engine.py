@@ -87,10 +87,13 @@ class _FixedResolver(AbstractResolver):
 
 def _connector(target: Target, spec: ProbeSpec) -> aiohttp.TCPConnector:
     ssl_context: object = True
-    if target.ca_file:
+    if target.ca_file and spec.url.startswith("https:"):
         import ssl
 
-        ssl_context = ssl.create_default_context(cafile=target.ca_file)
+        try:
+            ssl_context = ssl.create_default_context(cafile=target.ca_file)
+        except OSError as exc:
+            raise OSError(f"cannot read the CA bundle {target.ca_file}: {exc}") from None
     kwargs: dict = {
         "limit": spec.concurrency,
         "force_close": not spec.keepalive,

@@ -30,6 +30,7 @@ class Summary:
     errors: int
     latencies: tuple[float, ...]  # sorted ascending
     elapsed: float  # wall seconds the probe ran
+    first_error: str | None = None  # why the first unanswered request got no answer
 
     def percentile(self, p: float) -> float | None:
         """The p-th percentile latency (nearest rank), None without samples."""
@@ -62,6 +63,7 @@ def summarise(responses: Iterable[Response], elapsed: float) -> Summary:
         errors=sum(1 for r in rows if r.status is None),
         latencies=tuple(sorted(r.latency for r in rows)),
         elapsed=elapsed,
+        first_error=next((r.error for r in rows if r.error), None),
     )
 
 
