@@ -311,8 +311,9 @@ class EnvoySupervisor:
                 for w in reversed(written):
                     w.put_back()
                 raise
-            for stale in set(self._routes) - set(routes):
-                shutil.rmtree(self.rds_dir / stale, ignore_errors=True)
+            # Route files of listeners that went away stay on disk: Envoy may still watch their
+            # directory (a draining listener's subscription is reused when the listener comes
+            # back), and a watch on a removed directory never fires again.
             self._applied = config
             self._clusters_text, self._listeners_text = clusters_text, listeners_text
             self._routes = {k: r.version for k, r in routes.items()}

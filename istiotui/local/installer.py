@@ -1,0 +1,94 @@
+"""What `istioctl install -f <IstioOperator>` does on the local cluster: gateway objects appear.
+
+Applying one of the lab's IstioOperator files through the API makes the gateway's ServiceAccount,
+Deployment and Service exist, labelled as an install labels them; deleting the IstioOperator
+removes what it installed. The controller then runs the gateway's pods like any other (their
+proxy image has no process: their listeners live in the one Envoy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+
+from istiotui.local.pilot.model import PilotError
+from istiotui.local.pilot.operator import gateway_objects
+from istiotui.local.store import Change, Store
+from istiotui.mesh.kinds import for_object, lookup
+
+log = logging.getLogger(__name__)
+OWNER_LABEL = "install.operator.istio.io/owning-resource"
+
+
+class GatewayInstaller:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def start(self) -> None:
+        self.store.listen(self._on_change)
+        for kind in (lookup("IstioOperator"),):
+            if kind is not None:
+                for iop in list(self.store.items(kind)):
+                    self._install(iop)
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind.kind != "IstioOperator":
+            return
+        # Listeners run inside the store's commit: write afterwards, not from within it.
+        loop = asyncio.get_running_loop()
+        if change.type == "DELETED":
+            loop.call_soon(self._uninstall, change.new)
+        else:
+            loop.call_soon(self._install, change.new)
+
+    def _install(self, iop: dict) -> None:
+        name = iop["metadata"]["name"]
+        try:
+            wanted = gateway_objects(iop)
+        except PilotError as exc:
+            log.error("%s", exc)
+            return
+        keep = set()
+        for obj in wanted:
+            obj = copy.deepcopy(obj)
+            obj["metadata"].setdefault("labels", {})[OWNER_LABEL] = name
+            kind = for_object(obj)
+            if kind is None:
+                continue
+            ns = obj["metadata"].get("namespace", "istio-system")
+            self._ensure_namespace(ns)
+            keep.add((kind.kind, ns, obj["metadata"]["name"]))
+            live = self.store.find(kind, ns, obj["metadata"]["name"])
+            if live is None:
+                self.store.create(kind, ns, obj)
+            elif _spec(live) != _spec(obj):
+                obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+                self.store.update(kind, ns, obj)
+        self._remove_owned(name, keep)
+
+    def _uninstall(self, iop: dict) -> None:
+        self._remove_owned(iop["metadata"]["name"], set())
+
+    def _remove_owned(self, owner: str, keep: set[tuple[str, str, str]]) -> None:
+        for kind_name in ("Service", "Deployment", "ServiceAccount"):
+            kind = lookup(kind_name)
+            if kind is None:
+                continue
+            for obj in list(self.store.items(kind)):
+                meta = obj["metadata"]
+                if (meta.get("labels") or {}).get(OWNER_LABEL) != owner:
+                    continue
+                if (kind.kind, meta.get("namespace", ""), meta["name"]) not in keep:
+                    self.store.delete(kind, meta.get("namespace", ""), meta["name"])
+
+    def _ensure_namespace(self, name: str) -> None:
+        ns_kind = lookup("Namespace")
+        if ns_kind is not None and self.store.find(ns_kind, "", name) is None:
+            self.store.create(
+                ns_kind, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            )
+
+
+def _spec(obj: dict) -> object:
+    return (obj.get("spec"), (obj.get("metadata") or {}).get("labels"))
