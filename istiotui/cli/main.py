@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"istiotui.cli.{name}").register(sub)
+    importlib.import_module("istiotui.cli.tui").add_flags(parser)
     return parser
 
 
@@ -36,8 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        parser.print_help()
-        return 0
+        func = importlib.import_module("istiotui.cli.tui").run  # no command: the full-screen lab
     try:
         return int(func(args) or 0)
     except KeyboardInterrupt:

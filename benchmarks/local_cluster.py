@@ -1,0 +1,158 @@
+"""The embedded local cluster: start-up to the first page, apply-to-live latency, memory.
+
+    python benchmarks/local_cluster.py [--runs 5] [--applies 50]
+
+1. `local up` to the first 200 from productpage through the ingress (Istio gateways, Bookinfo and
+   its Gateway applied through the API as the lab does), median of N fresh starts.
+2. Apply-to-live over the API: server-side apply of the reviews VirtualService alternating v1/v3;
+   each apply returns once Envoy serves it, checked by one page load right after. p50/p95 against
+   the baseline of a no-op apply (same object, same API path, nothing for Envoy to do).
+3. Resident memory of the whole local cluster (server, Envoy, every workload process).
+
+Ports and the state dir are private to the run (environment), so a learner's cluster is untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def configure(state: Path) -> None:
+    os.environ["ISTIOTUI_STATE_DIR"] = str(state)
+    os.environ["ISTIOTUI_API_PORT"] = str(free_port())
+    os.environ["ISTIOTUI_INGRESS_PORT"] = str(free_port())
+    os.environ["ISTIOTUI_ENVOY_ADMIN_PORT"] = str(free_port())
+
+
+def page(timeout: float = 5.0) -> str | None:
+    url = f"http://127.0.0.1:{os.environ['ISTIOTUI_INGRESS_PORT']}/productpage"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.read().decode() if resp.status == 200 else None
+    except OSError:
+        return None
+
+
+def rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (workloads run in their own
+    sessions, so a process group would miss them)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1]) * 1024
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--applies", type=int, default=50)
+    args = parser.parse_args()
+
+    from istiotui.cli.session import open_session
+    from istiotui.lab.executor import Executor
+    from istiotui.lab.loader import load_lab
+    from istiotui.lab.walk import catch_up
+    from istiotui.local import daemon
+    from istiotui.local.state import StateDir
+
+    lab = load_lab()
+    startups: list[float] = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="istiotui-bench-") as tmp:
+            configure(Path(tmp))
+            t0 = time.perf_counter()
+            session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
+            executor = Executor(session.objects, "local", progress=lambda _line: None)
+            for step in [*catch_up(lab, "routing-gateway", "local"), lab.step("routing-gateway")]:
+                executor.run(step.actions)
+            while page() is None:
+                time.sleep(0.05)
+            startups.append(time.perf_counter() - t0)
+            last = run == args.runs - 1
+            if last:
+                measure_applies(session, lab, args.applies)
+                running = daemon.status(StateDir(Path(tmp)))
+                assert running is not None
+                print(
+                    f"resident memory of the local cluster: {rss_bytes(running.pid) / 2**20:.0f} MiB"
+                )
+            session.close()
+            daemon.down(StateDir(Path(tmp)))
+    print(
+        f"local up → first 200 from productpage: median {statistics.median(startups):.2f} s "
+        f"(min {min(startups):.2f}, max {max(startups):.2f}, n={len(startups)})"
+    )
+
+
+def measure_applies(session, lab, applies: int) -> None:  # type: ignore[no-untyped-def]
+    manifests = {
+        name: lab_manifest(lab, f"virtual-service-{name}.yaml") for name in ("all-v1", "reviews-v3")
+    }
+    from istiotui.lab.executor import Executor
+
+    Executor(session.objects, "local", lambda _l: None).run(
+        [a for s in ("routing-destination-rules",) for a in lab.step(s).actions]
+    )
+    session.objects.apply(manifests["all-v1"])
+    times, noop, stale = [], [], 0
+    for i in range(applies):
+        name, want = ("reviews-v3", "reviews-v3") if i % 2 == 0 else ("all-v1", "reviews-v1")
+        t0 = time.perf_counter()
+        session.objects.apply(manifests[name])
+        times.append(time.perf_counter() - t0)
+        body = page() or ""
+        stale += want not in body
+        t0 = time.perf_counter()
+        session.objects.apply(manifests[name])  # the same again: nothing for Envoy to do
+        noop.append(time.perf_counter() - t0)
+    q = statistics.quantiles(times, n=20)
+    qn = statistics.quantiles(noop, n=20)
+    p50, p50_noop = statistics.median(times), statistics.median(noop)
+    print(
+        f"apply-to-live over the API ({applies} applies): p50 {1000 * p50:.0f} ms, "
+        f"p95 {1000 * q[18]:.0f} ms; no-op apply p50 {1000 * p50_noop:.0f} ms, "
+        f"p95 {1000 * qn[18]:.0f} ms; ratio p50 {p50 / p50_noop:.1f}; "
+        f"pages showing the old version right after an apply: {stale}"
+    )
+
+
+def lab_manifest(lab, suffix: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    for step in lab.steps():
+        for action in step.actions:
+            manifest = getattr(action, "manifest", None)
+            if manifest is not None and manifest.path.endswith(suffix):
+                return manifest.bodies
+    raise LookupError(suffix)
+
+
+if __name__ == "__main__":
+    main()

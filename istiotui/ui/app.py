@@ -1,0 +1,352 @@
+"""The Textual app: wiring of the model, the views, the keys and the workers.
+
+It never blocks on the network: the first frame shows the lab; connecting, watching, diffing,
+applying and probing happen in workers that report back with messages (`messages.py`).
+`connector=None` keeps it offline — the snapshot tests feed it the same messages instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from rich.markup import escape
+from textual import on
+from textual.app import App
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, TabbedContent, Tree
+
+from istiotui.lab import model as m
+from istiotui.mesh.analysis import Finding, analyze
+from istiotui.mesh.diff import ObjectDiff
+from istiotui.ui import messages as msg
+from istiotui.ui import progress as prog
+from istiotui.ui.actions import Actions
+from istiotui.ui.backend import Backend, Connector
+from istiotui.ui.commands import LabCommands
+from istiotui.ui.progress import StepState
+from istiotui.ui.registry import bindings
+from istiotui.ui.screens.main import MainScreen, layout_for
+from istiotui.ui.screens.modals import ConfirmApply, TextViewer
+from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
+from istiotui.ui.widgets.diff_view import DiffView, render_diff
+from istiotui.ui.widgets.keybar import KeyBar
+from istiotui.ui.widgets.outline import Outline
+from istiotui.ui.widgets.resource_tree import ResourceTree
+from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
+from istiotui.ui.widgets.step_view import StepView, step_markdown
+from istiotui.ui.widgets.traffic import TrafficPanel
+from istiotui.ui.words import t
+from istiotui.ui.workers import Workers
+
+ACTIVITY_KEPT = 500
+W = TypeVar("W", bound=Widget)
+
+
+class IstioTui(Actions, Workers, App):
+    CSS_PATH = Path(__file__).with_name("istiotui.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "istiotui"
+    BINDINGS = bindings("en")  # the footer and help are drawn from the registry in either language
+    COMMANDS = {LabCommands}  # noqa: RUF012 (Textual's own class attribute)
+
+    def __init__(
+        self,
+        lab: m.Lab,
+        lang: m.Lang = "en",
+        connector: Connector | None = None,
+        *,
+        start_step: str | None = None,
+        context_hint: str = "offline",
+        state_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.lab = lab
+        self.lang: m.Lang = lang
+        self.connector = connector
+        self.clock = clock
+        self.state_dir = state_dir or prog.progress_dir()
+        self.progress = prog.load(context_hint, self.state_dir)
+        self._explicit_step = start_step
+        first = start_step or self.progress.current
+        self.step = lab.step(first) if first and lab.has_step(first) else next(lab.steps())
+        self.progress.current = self.step.id
+        self.info = ClusterInfo(state="connecting" if connector else "offline")
+        self.backend: Backend | None = None
+        self.store = ResourceStore(clock)
+        self.live_findings: list[Finding] = []
+        self.diff: tuple[str, tuple[ObjectDiff, ...], tuple[Finding, ...]] | None = None
+        self.diff_error: str | None = None
+        self.traffic = Traffic()
+        self.judged: tuple = ()
+        self.traffic_error: str | None = None
+        self.activity_lines: list[str] = []
+        self.active_tab = "tab-step"
+        self.filter_text = ""
+        self.probing = False
+        self.main_screen: MainScreen | None = None
+
+    # -- start, layout, language -------------------------------------------------------
+
+    def clock_monotonic(self) -> float:
+        return time.monotonic()
+
+    def get_default_screen(self) -> Screen:
+        self.main_screen = MainScreen(layout_for(self.size.width))
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        if self.connector is not None:
+            self.call_after_refresh(self.connect_cluster)  # after the first frame
+
+    def on_unmount(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+    def relayout(self) -> None:
+        async def again() -> None:
+            await self.main_screen.recompose()
+            self.refresh_views()
+            self.main_screen.query_one(Outline).focus()
+
+        self.call_later(again)
+
+    def set_language(self, lang: m.Lang) -> None:
+        self.lang = lang
+        self.relayout()
+
+    def open_step(self, step_id: str) -> None:
+        if step_id == self.step.id:
+            return
+        self.workers.cancel_group(self, "traffic")
+        self.probing = False
+        self.step = self.lab.step(step_id)
+        self.progress.current = step_id
+        self._save()
+        self.diff, self.diff_error, self.judged, self.traffic_error = None, None, (), None
+        self.traffic.reset()
+        for view in self._views(StepView):
+            view.update(step_markdown(self.lab, self.step, self.lang))
+        self.show_tab("tab-step")
+        self.refresh_views()
+
+    def reconnect(self) -> None:
+        if self.connector is None:
+            return
+        old, self.backend = self.backend, None
+        self.store.clear()
+        self.info = ClusterInfo(state="connecting")
+        self.refresh_views()
+        if old is not None:
+            self.run_worker(old.close, thread=True, group="close")
+        self.connect_cluster()
+
+    def log_line(self, line: str) -> None:
+        self.activity_lines = [*self.activity_lines[-ACTIVITY_KEPT:], line]
+        if self.main_screen is not None:
+            for widget in self.main_screen.query("#activity"):
+                widget.write(line)
+
+    def _save(self) -> None:
+        try:
+            prog.save(self.progress, self.state_dir)
+        except OSError as exc:
+            self.log_line(f"progress not saved: {exc}")
+
+    def _set_state(self, step_id: str, state: StepState) -> None:
+        self.progress.states[step_id] = state
+        self._save()
+        self.show_outline()
+
+    # -- views ------------------------------------------------------------------------
+
+    def refresh_views(self) -> None:
+        if self.main_screen is None or not self.main_screen.query(StatusLine):
+            return
+        self.show_status()
+        self.show_outline()
+        self.show_tree()
+        self.show_diff()
+        self.show_traffic()
+        for bar in self._views(KeyBar):
+            bar.show(self.lang)
+
+    def _views(self, kind: type[W]) -> list[W]:
+        """The main screen's widgets of a kind; none while it is being recomposed."""
+        return list(self.main_screen.query(kind)) if self.main_screen is not None else []
+
+    def show_status(self) -> None:
+        for line in self._views(StatusLine):
+            line.show(self.info, self.step.namespace, self.lang)
+
+    def show_outline(self) -> None:
+        cluster = self.backend.cluster if self.backend else None
+        for outline in self._views(Outline):
+            outline.show(self.progress, self.lang, cluster, self.step.id)
+
+    def show_tree(self) -> None:
+        message = None
+        if self.store.lost:  # the watch keeps retrying; what is shown may be stale meanwhile
+            message = f"[red]✗ {t('lost', self.lang)}: {escape(self.store.lost)}[/]"
+        elif not self.store.objects and self.info.state in ("connecting", "offline", "failed"):
+            message = t("connecting" if self.info.state == "connecting" else "offline", self.lang)
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        for tree in self._views(ResourceTree):
+            tree.show(self.store, self.live_findings, now, self.filter_text, message)
+
+    def show_diff(self) -> None:
+        diffs, findings, step_id = None, (), None
+        if self.diff is not None and self.diff[0] == self.step.id:
+            step_id, diffs, findings = self.diff
+        text = render_diff(diffs, findings, self.diff_error, self.lang, step_id)
+        for view in self._views(DiffView):
+            view.show(text)
+
+    def show_traffic(self) -> None:
+        for panel in self._views(TrafficPanel):
+            panel.show(self.traffic, self.step, self.judged, self.traffic_error, self.lang)
+
+    # -- what the workers report ---------------------------------------------------------
+
+    def on_cluster_connected(self, event: msg.ClusterConnected) -> None:
+        if isinstance(event.backend, Backend):
+            self.backend = event.backend
+        self.info = ClusterInfo("connected", event.context, event.cluster, event.version)
+        if event.context != self.progress.context:
+            self.progress = prog.load(event.context, self.state_dir)
+            wanted = self._explicit_step or self.progress.current
+            if wanted and self.lab.has_step(wanted) and wanted != self.step.id:
+                self.open_step(wanted)
+        self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
+        self.refresh_views()
+
+    def on_cluster_failed(self, event: msg.ClusterFailed) -> None:
+        self.info = ClusterInfo("failed", reason=event.reason)
+        self.log_line(f"✗ {event.reason}")
+        self.notify(event.reason, title=t("not_connected", self.lang), severity="error")
+        self.refresh_views()
+
+    def on_cluster_lost(self, event: msg.ClusterLost) -> None:
+        if self.info.state == "connected":
+            self.info.state, self.info.reason = "lost", event.reason
+            self.notify(event.reason, title=t("lost", self.lang), severity="error")
+            self.show_status()
+
+    def on_cluster_restored(self, _: msg.ClusterRestored) -> None:
+        if self.info.state == "lost":
+            self.info.state = "connected"
+            self.show_status()
+
+    def on_istio_version_found(self, event: msg.IstioVersionFound) -> None:
+        self.info.istio = event.version
+        self.show_status()
+
+    def on_resources_changed(self, event: msg.ResourcesChanged) -> None:
+        self.store.apply(event.events)
+        self.live_findings = analyze(self.store.objects.values())
+        self.show_tree()
+        if any(e.type in ("ADDED", "MODIFIED") for e in event.events):
+            self.set_timer(MARK_SECONDS + 0.1, self.show_tree)  # unmark what was new
+
+    def on_diff_computed(self, event: msg.DiffComputed) -> None:
+        self.diff = (event.step_id, tuple(event.diffs), tuple(event.findings))
+        self.diff_error = event.error
+        self.show_diff()
+        if event.error:
+            self.log_line(f"✗ {event.error}")
+            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+        elif event.for_apply and event.step_id == self.step.id:
+            changes = "\n".join(f"{d.change}: {d.ref}" for d in event.diffs) or "—"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.apply_step(self.step)
+
+            self.push_screen(ConfirmApply(self.step.id, changes, self.lang), answered)
+
+    def on_progress_reported(self, event: msg.ProgressReported) -> None:
+        self.log_line(event.line)
+
+    def on_step_applied(self, event: msg.StepApplied) -> None:
+        if event.error:
+            self.diff_error = event.error
+            self.show_tab("tab-diff")
+            self.show_diff()
+            self.log_line(f"✗ {event.error}")
+            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+            self._set_state(event.step_id, StepState.FAILED)
+            return
+        self.log_line(f"{event.step_id}: {t('applied', self.lang)}")
+        self._set_state(event.step_id, StepState.APPLIED)
+
+    def on_step_cleaned_up(self, event: msg.StepCleanedUp) -> None:
+        if event.error:
+            self.log_line(f"✗ {event.error}")
+            self.notify(event.error, severity="error")
+            return
+        self.log_line(f"{event.step_id}: {t('cleaned', self.lang)}")
+        self._set_state(event.step_id, StepState.PENDING)
+
+    def on_caught_up(self, event: msg.CaughtUp) -> None:
+        if event.error:
+            self.log_line(f"✗ {event.error}")
+            self.notify(event.error, severity="error")
+            return
+        for step in self.lab.steps():
+            if step.id == event.step_id:
+                break
+            if self.progress.state(step.id) == StepState.PENDING:
+                self.progress.states[step.id] = StepState.APPLIED
+        self.log_line(f"{t('caught_up', self.lang)} {event.step_id}")
+        self._set_state(event.step_id, self.progress.state(event.step_id))
+
+    def on_probe_round_finished(self, event: msg.ProbeRoundFinished) -> None:
+        if event.step_id != self.step.id:
+            return
+        self.traffic.add(
+            event.step_id, event.probe_id, event.classify, event.responses, event.elapsed
+        )
+        self.show_traffic()
+
+    def on_probe_failed(self, event: msg.ProbeFailed) -> None:
+        self.probing = False
+        self.traffic_error = event.reason
+        self.log_line(f"✗ {event.reason}")
+        self.notify(event.reason, severity="error")
+        self.show_traffic()
+
+    def on_verdict_reached(self, event: msg.VerdictReached) -> None:
+        if event.step_id != self.step.id:
+            return
+        self.judged, self.traffic_error = tuple(event.judged), event.error
+        self.show_traffic()
+        self._set_state(event.step_id, StepState.VERIFIED if event.passed else StepState.FAILED)
+        self.log_line(f"{event.step_id}: {t('passed' if event.passed else 'failed', self.lang)}")
+
+    def on_text_fetched(self, event: msg.TextFetched) -> None:
+        self.push_screen(TextViewer(event.title, event.text, self.lang))
+
+    # -- widget events ---------------------------------------------------------------------
+
+    @on(Tree.NodeSelected, "#outline")
+    def _outline_selected(self, event: Tree.NodeSelected) -> None:
+        if event.node.data:
+            self.open_step(event.node.data)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.show_tree()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, _: Input.Submitted) -> None:
+        self.main_screen.query_one(ResourceTree).focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id and event.tabbed_content.is_attached:  # not one being recomposed away
+            self.active_tab = event.pane.id

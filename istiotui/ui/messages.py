@@ -1,0 +1,129 @@
+"""What the workers tell the app: facts, named for what happened, never changed once posted.
+
+Workers run in threads or tasks and never touch widgets; they post one of these and the app
+updates its model and views on its own loop. Tests post the same messages with fixed data, so
+the snapshots exercise the real wiring without a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from istiotui.cluster.watch import WatchEvent
+from istiotui.lab.verify import Judged
+from istiotui.mesh.analysis import Finding
+from istiotui.mesh.diff import ObjectDiff
+from istiotui.traffic.stats import Response
+
+
+@dataclass
+class ClusterConnected(Message):
+    context: str
+    cluster: str  # "local" | "real"
+    server: str
+    version: str  # Kubernetes gitVersion
+    backend: object | None = None  # what the app talks to from now on (None in tests)
+
+
+@dataclass
+class ClusterFailed(Message):
+    reason: str
+
+
+@dataclass
+class ClusterLost(Message):
+    reason: str
+
+
+@dataclass
+class ClusterRestored(Message):
+    pass
+
+
+@dataclass
+class IstioVersionFound(Message):
+    version: str | None
+
+
+@dataclass
+class ResourcesChanged(Message):
+    """Watch events, batched: a flood of them merges into one message in the queue."""
+
+    events: Sequence[WatchEvent]
+
+    def can_replace(self, message: Message) -> bool:
+        # Textual asks the message being handled whether the next one in the queue may stand
+        # for it; the next one then carries both batches, oldest first, and only it is handled.
+        if isinstance(message, ResourcesChanged):
+            message.events = (*self.events, *message.events)
+            return True
+        return False
+
+
+@dataclass
+class DiffComputed(Message):
+    step_id: str
+    diffs: Sequence[ObjectDiff]
+    findings: Sequence[Finding] = ()
+    for_apply: bool = False  # the user pressed `a`: ask to confirm next
+    error: str | None = None
+
+
+@dataclass
+class ProgressReported(Message):
+    line: str
+
+
+@dataclass
+class StepApplied(Message):
+    step_id: str
+    error: str | None = None  # file:line and the server's reason when it was rejected
+
+
+@dataclass
+class StepCleanedUp(Message):
+    step_id: str
+    error: str | None = None
+
+
+@dataclass
+class CaughtUp(Message):
+    step_id: str
+    error: str | None = None
+
+
+@dataclass
+class ProbeRoundFinished(Message):
+    step_id: str
+    probe_id: str
+    classify: str
+    responses: Sequence[Response]
+    elapsed: float
+
+
+@dataclass
+class ProbeFailed(Message):
+    step_id: str
+    reason: str
+
+
+@dataclass
+class VerdictReached(Message):
+    step_id: str
+    judged: Sequence[Judged] = field(default_factory=tuple)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(j.verdict.passed for j in self.judged)
+
+
+@dataclass
+class TextFetched(Message):
+    """YAML or logs to show in a viewer."""
+
+    title: str
+    text: str

@@ -1,0 +1,80 @@
+"""The one registry of the app's actions: bindings, footer, help screen and palette come from it.
+
+Names are scoped ("step.apply", "view.tree") so the help screen can group them and the palette can
+show "Step: Apply". Descriptions are bilingual; the app picks the language at render time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class UiAction:
+    id: str  # scoped name, e.g. "step.apply"
+    keys: str  # Textual key list, e.g. "a" or "j,down"
+    action: str  # the Textual action it runs, e.g. "apply_step"
+    es: str
+    en: str
+    show: bool = True  # in the footer
+    key_display: str | None = None
+
+    @property
+    def group(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def description(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+
+GROUP_TITLES = {
+    "step": ("Paso", "Step"),
+    "view": ("Vista", "View"),
+    "tree": ("Árbol", "Tree"),
+    "nav": ("Moverse", "Move"),
+    "app": ("Aplicación", "App"),
+}
+
+ACTIONS: tuple[UiAction, ...] = (
+    UiAction("step.apply", "a", "apply_step", "Aplicar", "Apply"),
+    UiAction("step.diff", "d", "diff_step", "Diferencias", "Diff"),
+    UiAction("step.probe", "p", "toggle_probes", "Sondear", "Probe"),
+    UiAction("step.verify", "v", "verify_step", "Verificar", "Verify"),
+    UiAction("step.cleanup", "c", "cleanup_step", "Limpiar", "Clean up"),
+    UiAction("step.catch_up", "u", "catch_up", "Ponerse al día", "Catch up", show=False),
+    UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
+    UiAction("view.next_panel", "tab", "next_panel", "Panel siguiente", "Next panel", show=False),
+    UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
+    UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML"),
+    UiAction("tree.logs", "l", "show_logs", "Logs", "Logs"),
+    UiAction("tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/"),
+    UiAction("nav.down", "j", "cursor_down", "Bajar (también ↓)", "Down (also ↓)", False),
+    UiAction("nav.up", "k", "cursor_up", "Subir (también ↑)", "Up (also ↑)", False),
+    UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False),
+    UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
+    UiAction("app.quit", "q", "quit", "Salir", "Quit"),
+)
+
+
+def bindings(lang: str) -> list[Binding]:
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.description(lang),
+            show=a.show,
+            key_display=a.key_display,
+            id=a.id,
+            tooltip=a.description("es" if lang == "en" else "en"),
+        )
+        for a in ACTIONS
+    ]
+
+
+def by_id(action_id: str) -> UiAction:
+    for a in ACTIONS:
+        if a.id == action_id:
+            return a
+    raise KeyError(action_id)

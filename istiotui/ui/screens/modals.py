@@ -1,0 +1,83 @@
+"""Small modal screens: confirm an apply, read YAML or logs, choose a pod's container."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from istiotui.lab.model import Lang
+from istiotui.ui.words import t
+
+
+class ConfirmApply(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape,n", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+    ]
+
+    def __init__(self, step_id: str, summary: str, lang: Lang) -> None:
+        super().__init__()
+        self.step_id, self.summary, self.lang = step_id, summary, lang
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(t("confirm_apply", self.lang, step=self.step_id), id="question")
+            yield Static(self.summary, id="confirm-summary")
+            with Horizontal(id="buttons"):
+                yield Button(t("yes", self.lang), variant="primary", id="yes")
+                yield Button(t("no", self.lang), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class TextViewer(ModalScreen[None]):
+    """YAML of an object, or a container's log."""
+
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, title: str, text: str, lang: Lang) -> None:
+        super().__init__()
+        self.title_text, self.text, self.lang = title, text, lang
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="wide"):
+            yield Label(f"{self.title_text}   [dim]{t('close', self.lang)}[/]")
+            with VerticalScroll():
+                yield Static(self.text, markup=False)
+
+
+class ChooseContainer(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, pod: str, containers: Sequence[str], lang: Lang) -> None:
+        super().__init__()
+        self.pod, self.containers, self.lang = pod, list(containers), lang
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"{t('container', self.lang)} · {self.pod}")
+            yield OptionList(*[Option(c, id=c) for c in self.containers])
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        # The application's container first: istio-proxy is rarely what a learner wants.
+        preferred = next((c for c in self.containers if c != "istio-proxy"), None)
+        options.highlighted = self.containers.index(preferred) if preferred else 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,45 @@
+"""The header line: which cluster this is, always (context, kind, Istio version, namespace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from istiotui.lab.model import Lang
+from istiotui.ui.words import t
+
+
+@dataclass
+class ClusterInfo:
+    state: str = "offline"  # offline | connecting | connected | failed | lost
+    context: str = ""
+    cluster: str = ""
+    version: str = ""
+    istio: str | None = None
+    reason: str = ""
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = "StatusLine { dock: top; height: 1; background: $panel; }"
+
+    def show(self, info: ClusterInfo, namespace: str, lang: Lang) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" istiotui ", "bold reverse")
+        if info.state == "connected":
+            text.append(f" ● {info.context}", "bold green")
+            text.append(f" · {info.cluster} · k8s {info.version}")
+            text.append(f" · Istio {info.istio or '?'}")
+        elif info.state == "connecting":
+            text.append(f" ◌ {t('connecting', lang)}", "yellow")
+        elif info.state == "lost":
+            text.append(f" ✗ {info.context} {t('lost', lang)}: {info.reason}", "bold red")
+        elif info.state == "failed":
+            text.append(
+                f" ✗ {t('not_connected', lang)}: {info.reason} ({t('retry', lang)})", "bold red"
+            )
+        else:
+            text.append(f" ○ {t('offline', lang)}", "dim")
+        text.append(f" · ns {namespace}")
+        self.update(text)

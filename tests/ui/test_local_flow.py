@@ -1,0 +1,141 @@
+"""The whole loop against the embedded local cluster: connect, catch up, apply, verify.
+
+It needs the local data plane to serve Bookinfo through the ingress; when productpage does not
+answer once the cluster is up and caught up, the test is skipped and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_data import LARGE, settle
+
+from istiotui.lab import model as m
+from istiotui.lab.executor import Executor, StepFailed
+from istiotui.lab.walk import catch_up
+from istiotui.ui.backend import flat_actions
+from istiotui.ui.progress import StepState
+from istiotui.ui.screens.modals import ConfirmApply
+
+STEP = "routing-all-v1"
+START_BUDGET = 60.0  # seconds for the fixture to bring Bookinfo up before the test is skipped
+WAIT_CAP = 15.0  # a working local cluster readies a pod in seconds; a broken one never does
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_answers(url: str, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)  # polling a server we do not control: no event to wait on
+    return False
+
+
+def reach(lab, session, deadline: float) -> None:
+    """Earlier steps' actions, every wait cut to what is left of the budget."""
+    run = Executor(session.objects, session.cluster, lambda _: None).run
+    for step in catch_up(lab, STEP, session.cluster):
+        for action in flat_actions(step.actions, session.cluster):
+            if isinstance(action, m.Wait):
+                left = max(1.0, deadline - time.monotonic())
+                cap = min(action.timeout, left, WAIT_CAP)
+                action = dataclasses.replace(action, timeout=cap)
+            run([action])
+
+
+@pytest.fixture(scope="module")
+def local_env(tmp_path_factory: pytest.TempPathFactory, lab) -> Iterator[dict[str, str]]:
+    state = tmp_path_factory.mktemp("tui-local")
+    env = {
+        "ISTIOTUI_STATE_DIR": str(state),
+        "ISTIOTUI_API_PORT": str(free_port()),
+        "ISTIOTUI_INGRESS_PORT": str(free_port()),
+        "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        from istiotui.cli.session import open_session
+        from istiotui.local import daemon
+        from istiotui.local.state import StateDir
+
+        session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
+        try:
+            # Bring the cluster to where productpage is published, within a budget, then see
+            # whether it answers: until the local data plane serves Bookinfo, skip (and say why).
+            deadline = time.monotonic() + START_BUDGET
+            url = f"http://127.0.0.1:{env['ISTIOTUI_INGRESS_PORT']}/productpage"
+            try:
+                reach(lab, session, deadline)
+            except StepFailed as exc:
+                pytest.skip(f"the local cluster did not reach {STEP} within the budget: {exc}")
+            if not page_answers(url, deadline + 10):
+                pytest.skip(f"the local data plane does not serve {url} yet")
+            yield env
+        finally:
+            session.close()
+            daemon.down(StateDir(state))
+
+
+async def wait_until(pilot, condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.1)
+
+
+async def test_apply_probe_verdict_on_the_local_cluster(
+    local_env, make_app, tmp_path, monkeypatch
+) -> None:
+    from istiotui.cli.tui import connector_for
+
+    for key, value in local_env.items():
+        monkeypatch.setenv(key, value)  # over the per-test isolation: this cluster's ports
+    connect = connector_for(argparse.Namespace(local=True, context=None, kubeconfig=None))
+
+    def connector():
+        session = connect()
+        # cli/session.py builds the ingress URL from the default port; this cluster's is free.
+        ingress = f"http://127.0.0.1:{local_env['ISTIOTUI_INGRESS_PORT']}"
+        session.vantages = dataclasses.replace(session.vantages, ingress=ingress)
+        return session
+
+    app = make_app(connector=connector, start_step=STEP, state_dir=Path(tmp_path))
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.info.state == "connected", 30, "the connection")
+        await wait_until(pilot, lambda: app.store.objects, 30, "the resource tree")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmApply), 30, "the diff")
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: app.progress.state(STEP) is StepState.APPLIED, 60, "the apply"
+        )
+        await pilot.press("p")
+        await wait_until(pilot, lambda: len(app.traffic.rounds) >= 2, 120, "probe rounds")
+        await pilot.press("p")
+        await pilot.press("v")
+        await wait_until(pilot, lambda: app.judged, 120, "the verdict")
+        await settle(pilot)
+    failed = [j.verdict.detail for j in app.judged if not j.verdict.passed]
+    assert not failed, failed
+    assert app.progress.state(STEP) is StepState.VERIFIED
+    assert app.traffic.rounds and app.traffic.rounds[-1].summary.total > 0

@@ -1,0 +1,290 @@
+"""The app against a real local API server (no data plane needed): connect, watch, diff, apply.
+
+The server runs as `istiotui local up` runs it, on a free port and a temporary state dir; the app
+reaches it through the same connector the CLI builds for `--local`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_data import LARGE, settle
+
+from istiotui.cli.tui import connector_for
+from istiotui.lab import model as m
+from istiotui.local import daemon
+from istiotui.local.state import StateDir
+from istiotui.ui.progress import StepState
+from istiotui.ui.screens.modals import ChooseContainer, ConfirmApply, TextViewer
+from istiotui.ui.widgets.resource_tree import ResourceTree
+from istiotui.ui.widgets.status_line import StatusLine
+
+LOCAL = argparse.Namespace(local=True, context=None, kubeconfig=None)
+
+
+@pytest.fixture(scope="module")
+def local_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state = StateDir(tmp_path_factory.mktemp("tui-api"))
+    daemon.up(state, "127.0.0.1", 0)  # any free port; the kubeconfig it writes says which
+    try:
+        yield state.root
+    finally:
+        daemon.down(state)
+
+
+@pytest.fixture
+def on_local(local_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISTIOTUI_STATE_DIR", str(local_state))  # `--local` attaches to it
+
+
+async def wait_until(pilot, condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def walk_nodes(node):
+    for child in node.children:
+        yield child
+        yield from walk_nodes(child)
+
+
+def tree_labels(app) -> list[str]:
+    out = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            out.append(str(child.label))
+            walk(child)
+
+    walk(app.main_screen.query_one(ResourceTree).root)
+    return out
+
+
+async def test_connects_watches_diffs_and_applies(on_local, make_app, lab, tmp_path) -> None:
+    step = lab.step("routing-all-v1")
+    app = make_app(connector=connector_for(LOCAL), start_step=step.id, state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")
+        status = str(app.main_screen.query_one(StatusLine).render())
+        assert "istiotui-local" in status and "local" in status
+        app.backend.session.objects.apply(
+            [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bookinfo"}}]
+        )
+        await wait_until(pilot, lambda: "bookinfo" in app.store.namespaces(), 20, "the watch")
+
+        await pilot.press("a")  # the diff first, then the question
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmApply), 20, "the diff")
+        _, diffs, _ = app.diff
+        assert {d.ref for d in diffs} >= {"VirtualService bookinfo/reviews"}
+        assert all(d.change == "create" for d in diffs)
+        assert (
+            app.backend.session.objects.get(
+                "networking.istio.io/v1", "VirtualService", "reviews", "bookinfo"
+            )
+            is None
+        )  # a dry run wrote nothing
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: app.progress.state(step.id) is StepState.APPLIED, 20, "the apply"
+        )
+        await wait_until(
+            pilot,
+            lambda: any(
+                "VirtualService reviews" in t and "reviews → v1" in t for t in tree_labels(app)
+            ),
+            20,
+            "the tree to show the new VirtualService",
+        )
+        tree = app.main_screen.query_one(ResourceTree)
+        node = next(
+            n for n in walk_nodes(tree.root) if n.data == ("VirtualService", "bookinfo", "reviews")
+        )
+        tree.move_cursor(node)
+        tree.focus()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextViewer), 20, "the YAML")
+        assert "subset: v1" in app.screen.text and "managedFields" not in app.screen.text
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("c")  # the step's cleanup deletes what it applied
+        await wait_until(
+            pilot, lambda: any("cleaned up" in x for x in app.activity_lines), 20, "the cleanup"
+        )
+        await wait_until(
+            pilot,
+            lambda: ("VirtualService", "bookinfo", "reviews") not in app.store.objects,
+            20,
+            "the tree to lose the VirtualService",
+        )
+        assert app.progress.state(step.id) is StepState.PENDING
+    assert any("applied" in line for line in app.activity_lines)
+
+
+async def test_a_deleting_step_shows_what_it_removes(on_local, make_app, lab, tmp_path) -> None:
+    step = lab.step("egress-cleanup-previous")
+    app = make_app(connector=connector_for(LOCAL), start_step=step.id, state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")
+        gateway = {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "httpbin-gateway", "namespace": "default"},
+            "spec": {
+                "servers": [
+                    {
+                        "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                        "hosts": ["httpbin.example.com"],
+                    }
+                ]
+            },
+        }
+        app.backend.session.objects.apply([gateway])
+        await pilot.press("d")
+        await wait_until(pilot, lambda: app.diff is not None, 20, "the diff")
+        _, diffs, _ = app.diff
+        assert [(d.change, d.ref) for d in diffs] == [("delete", "Gateway default/httpbin-gateway")]
+        assert any(
+            line.sign == "-" and "httpbin.example.com" in line.text for line in diffs[0].lines
+        )
+        app.backend.session.objects.delete(gateway)
+
+
+async def test_a_rejected_manifest_names_file_line_and_field(on_local, make_app, lab, tmp_path):
+    base = lab.step("shift-50-v3")
+    bad = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews-broken", "namespace": "bookinfo"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {}}]}]},
+    }
+    where = m.Source("scenarios/07-traffic-shifting.yaml", 130)
+    manifest = m.Manifest("broken.yaml", Path("broken.yaml"), (m.ManifestObject(bad, where),))
+    step = dataclasses.replace(base, actions=(m.Apply(manifest, "bookinfo", where),))
+    app = make_app(connector=connector_for(LOCAL), start_step=base.id, state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")
+        app.backend.session.objects.apply(
+            [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bookinfo"}}]
+        )
+        app.step = step  # the lab's step with a broken manifest in place of its own
+        await pilot.press("a")
+        await wait_until(pilot, lambda: app.diff_error is not None, 20, "the rejection")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmApply)  # nothing to confirm
+    assert app.diff_error.startswith("scenarios/07-traffic-shifting.yaml:130: apply:")
+    assert "destination" in app.diff_error
+    assert any(
+        n.severity == "error" and "07-traffic-shifting.yaml:130" in n.message for n in app.notices
+    )
+
+
+async def test_probe_rounds_repeat_until_stopped(on_local, make_app, lab, tmp_path) -> None:
+    """`p` runs rounds of the first probe; a closed ingress gives errors, not a crash."""
+    import socket
+
+    from istiotui.cli.session import open_session
+
+    with socket.socket() as s:  # a port that was free a moment ago and that nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+
+    def connector():
+        session = open_session(LOCAL)
+        session.vantages = dataclasses.replace(
+            session.vantages, ingress=f"http://127.0.0.1:{closed_port}"
+        )
+        return session
+
+    step = lab.step("routing-gateway")
+    app = make_app(connector=connector, start_step="bookinfo-productpage", state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")
+        await pilot.press("p")  # through a port-forward to a Service that does not exist
+        await wait_until(pilot, lambda: app.traffic_error is not None, 20, "the probe's failure")
+        assert "productpage" in app.traffic_error and not app.probing
+        assert any(n.severity == "error" for n in app.notices)
+        app.open_step(step.id)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: len(app.traffic.rounds) >= 2, 30, "two probe rounds")
+        assert app.probing
+        await pilot.press("p")
+        await settle(pilot)
+        assert not app.probing
+        rounds = len(app.traffic.rounds)
+        await settle(pilot)
+        assert len(app.traffic.rounds) == rounds  # stopped
+    first = app.traffic.rounds[0].summary
+    assert first.total == step.probes[0].count and first.errors == first.total
+    assert app.traffic.counts(by_status=True)[0] == {"error": first.total}
+
+
+def test_without_flags_an_unanswering_kubeconfig_falls_back_to_local(on_local, tmp_path) -> None:
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: me}}]\n"
+        "users: [{name: me, user: {token: x}}]\n"
+    )
+    flags = argparse.Namespace(local=False, context=None, kubeconfig=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KUBECONFIG", str(kubeconfig))
+        session = connector_for(flags)()
+    try:
+        assert session.cluster == "local"
+        assert session.connection.context == "istiotui-local"
+    finally:
+        session.close()
+
+
+async def test_logs_of_a_pod_from_the_tree(on_local, make_app, lab, tmp_path) -> None:
+    app = make_app(connector=connector_for(LOCAL), state_dir=tmp_path)
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "docker.io/kong/httpbin:0.1.0"}]},
+            },
+        },
+    }
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")
+        objects = app.backend.session.objects
+        objects.apply([deployment])
+        try:
+            tree = app.main_screen.query_one(ResourceTree)
+
+            def pod_node():
+                return next(
+                    (
+                        n
+                        for n in walk_nodes(tree.root)
+                        if n.data and n.data[0] == "Pod" and n.data[2].startswith("web-")
+                    ),
+                    None,
+                )
+
+            await wait_until(pilot, lambda: pod_node() is not None, 20, "the pod in the tree")
+            tree.move_cursor(pod_node())
+            await pilot.press("l")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChooseContainer), 10, "choice")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, TextViewer), 20, "the logs")
+            assert app.screen.title_text.startswith("logs default/web-")
+            assert app.screen.title_text.endswith("-c web")
+        finally:
+            objects.delete(deployment)
