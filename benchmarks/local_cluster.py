@@ -102,9 +102,8 @@ def main() -> None:
                 measure_applies(session, lab, args.applies)
                 running = daemon.status(StateDir(Path(tmp)))
                 assert running is not None
-                print(
-                    f"resident memory of the local cluster: {rss_bytes(running.pid) / 2**20:.0f} MiB"
-                )
+                mib = rss_bytes(running.pid) / 2**20
+                print(f"resident memory of the local cluster: {mib:.0f} MiB")
             session.close()
             daemon.down(StateDir(Path(tmp)))
     print(
