@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+# The context name of the embedded local cluster in its own kubeconfig.
+LOCAL_CONTEXT = "istiotui-local"
+
 
 def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()

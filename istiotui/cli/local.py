@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from istiotui.local import daemon
-from istiotui.local.addresses import API_PORT
+from istiotui.local import addresses, daemon
 from istiotui.local.kubeconfig import CONTEXT
 from istiotui.local.state import StateDir
 
@@ -52,7 +51,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("local", help="start, stop or show the embedded local cluster")
     sub = parser.add_subparsers(dest="local_command", metavar="ACTION", required=True)
     p_up = sub.add_parser("up", help="start the local cluster in the background")
-    p_up.add_argument("--port", type=int, default=API_PORT, help=f"API port (default {API_PORT})")
+    p_up.add_argument(
+        "--port",
+        type=int,
+        default=addresses.api_port(),
+        help=f"API port (default {addresses.API_PORT}, or $ISTIOTUI_API_PORT)",
+    )
     p_up.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     p_up.set_defaults(func=_up)
     sub.add_parser("down", help="stop the local cluster").set_defaults(func=_down)

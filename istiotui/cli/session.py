@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from istiotui.cli.flags import LOCAL_CONTEXT
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
 from istiotui.cluster.objects import Objects
 from istiotui.lab.session import Session
@@ -15,8 +16,6 @@ from istiotui.local import addresses
 from istiotui.local.state import StateDir
 from istiotui.local.workloads import local_ca
 from istiotui.traffic.vantage import Vantages
-
-LOCAL_CONTEXT = "istiotui-local"
 
 
 def open_session(args: argparse.Namespace) -> Session:

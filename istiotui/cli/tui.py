@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from istiotui.cli.session import LOCAL_CONTEXT, open_session
-from istiotui.cluster.connection import ClusterUnreachable
-from istiotui.lab.i18n import choose_lang
-from istiotui.lab.loader import LoaderError, load_lab
-from istiotui.lab.session import Session
+from istiotui.cli.flags import LOCAL_CONTEXT
+
+if TYPE_CHECKING:
+    from istiotui.lab.session import Session
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +32,10 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 def connector_for(args: argparse.Namespace):
     """What the app calls (in a worker) to get its session, as the flags say."""
 
+    # The kubernetes client loads when the app connects, not for `istiotui --help`.
+    from istiotui.cli.session import open_session
+    from istiotui.cluster.connection import ClusterUnreachable
+
     def connect() -> Session:
         if args.local or args.context or args.kubeconfig:
             return open_session(args)
@@ -46,6 +50,8 @@ def connector_for(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from istiotui.lab.i18n import choose_lang
+    from istiotui.lab.loader import LoaderError, load_lab
     from istiotui.ui.app import IstioTui  # Textual is only imported for the full-screen app
 
     try:
