@@ -1,0 +1,88 @@
+"""The embedded local cluster as one object: store, API server, controller and data plane.
+
+Seams for what runs behind the API: `runtime` (a PodRuntime, see istiotui.local.runtime) and
+`api.ctx.after_write`, coroutines awaited after every write that changed the store, before the
+API answers (the data plane waits there for Envoy to take the new configuration).
+
+`data_plane=True` (what `istiotui local up` runs) plugs in the real parts: pods run as local
+processes (the workloads' runtime), the local pilot compiles the store into the one Envoy, the
+lab's IstioOperator files install gateways, and a TLS stand-in plays the lab's external host.
+Without it the API stands alone (pods marked running, no processes): what the API's tests use.
+"""
+
+from __future__ import annotations
+
+from istiotui.local import addresses
+from istiotui.local.apiserver import ApiServer
+from istiotui.local.controller import Controller
+from istiotui.local.kubeconfig import write as write_kubeconfig
+from istiotui.local.runtime import PodRuntime
+from istiotui.local.state import StateDir
+from istiotui.local.store import Store
+
+
+class LocalCluster:
+    def __init__(
+        self,
+        state: StateDir,
+        host: str = "127.0.0.1",
+        port: int = 6443,
+        runtime: PodRuntime | None = None,
+        data_plane: bool = False,
+    ) -> None:
+        self.state = state.ensure()
+        self.store = Store(state.store_file)
+        self.api = ApiServer(self.store, state.logs, host, port)
+        self.dataplane = None
+        self.installer = None
+        self._standin = None
+        if data_plane and runtime is None:
+            runtime = self._plug_data_plane()
+        self.controller = Controller(self.store, state.logs, runtime)
+
+    def _plug_data_plane(self) -> PodRuntime:
+        # Imported here: the API alone (its tests, kubectl checks) needs none of Envoy's parts.
+        from istiotui.local.dataplane import DataPlane
+        from istiotui.local.installer import GatewayInstaller
+        from istiotui.local.pilot.model import PilotOptions
+        from istiotui.local.workloads import tls_standin
+        from istiotui.local.workloads.runtime import WorkloadRuntime
+
+        options = PilotOptions(
+            log_dir=self.state.logs,
+            ingress_address=(addresses.INGRESS_HOST, addresses.ingress_port()),
+            external_hosts=dict(tls_standin.STANDINS),
+        )
+        self.dataplane = DataPlane(
+            self.store, self.state.root, options, addresses.envoy_admin_port()
+        )
+        self.installer = GatewayInstaller(self.store)
+        self.api.ctx.after_write.append(self.dataplane.settle)
+        return WorkloadRuntime(self.state.root, proxy_ready=self.dataplane.proxy_ready)
+
+    @property
+    def url(self) -> str:
+        return self.api.url
+
+    async def start(self) -> None:
+        """Listen first (a port in use fails before anything else starts), then reconcile."""
+        await self.api.start()
+        write_kubeconfig(self.state.kubeconfig, self.url)
+        if self.dataplane is not None and self.installer is not None:
+            from istiotui.local.workloads import launcher
+
+            self._standin = await launcher.start_tls_standin(self.state.root)
+            await self.dataplane.start()
+            self.installer.start()
+        await self.controller.start()
+
+    async def stop(self) -> None:
+        await self.api.stop()
+        await self.controller.stop()
+        if self.dataplane is not None:
+            await self.dataplane.stop()
+        if self._standin is not None:
+            from istiotui.local.workloads import launcher
+
+            await launcher.stop(self._standin)
+        self.store.flush()

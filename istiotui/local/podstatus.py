@@ -1,0 +1,72 @@
+"""A running pod's status as the kubelet writes it, from its containers' readiness."""
+
+from __future__ import annotations
+
+
+def _condition(prev: dict[str, dict], ctype: str, value: bool, now: str) -> dict:
+    status = "True" if value else "False"
+    old = prev.get(ctype)
+    since = old["lastTransitionTime"] if old and old.get("status") == status else now
+    return {"type": ctype, "status": status, "lastProbeTime": None, "lastTransitionTime": since}
+
+
+def pod_status_for(pod: dict, readiness: dict[str, bool], now: str) -> dict:
+    """phase Running, one containerStatus per container (ready as the runtime says), conditions.
+
+    Timestamps only move when something changes, so writing the same status twice is a no-op.
+    """
+    old = pod.get("status") or {}
+    prev_conds = {c["type"]: c for c in old.get("conditions") or []}
+    prev_cs = {c["name"]: c for c in old.get("containerStatuses") or []}
+    meta = pod["metadata"]
+    statuses = []
+    for c in pod["spec"].get("containers", []):
+        name = c["name"]
+        before = prev_cs.get(name, {})
+        started = (before.get("state") or {}).get("running", {}).get("startedAt", now)
+        statuses.append(
+            {
+                "name": name,
+                "image": c.get("image", ""),
+                "imageID": "",
+                "containerID": f"istiotui://{meta['namespace']}/{meta['name']}/{name}",
+                "ready": bool(readiness.get(name, False)),
+                "started": name in readiness,
+                "restartCount": int(before.get("restartCount", 0)),
+                "state": {"running": {"startedAt": started}}
+                if name in readiness
+                else {"waiting": {"reason": "ContainerCreating"}},
+            }
+        )
+    all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+    status = {
+        **{
+            k: v
+            for k, v in old.items()
+            if k in ("podIP", "podIPs", "hostIP", "hostIPs", "startTime", "qosClass")
+        },
+        "phase": "Running" if any(s["started"] for s in statuses) else "Pending",
+        "conditions": [
+            _condition(prev_conds, "PodReadyToStartContainers", True, now),
+            _condition(prev_conds, "Initialized", True, now),
+            _condition(prev_conds, "Ready", all_ready, now),
+            _condition(prev_conds, "ContainersReady", all_ready, now),
+            _condition(prev_conds, "PodScheduled", True, now),
+        ],
+        "containerStatuses": statuses,
+    }
+    inits = pod["spec"].get("initContainers") or []
+    if inits:
+        status["initContainerStatuses"] = [
+            {
+                "name": c["name"],
+                "image": c.get("image", ""),
+                "imageID": "",
+                "ready": True,
+                "restartCount": 0,
+                "started": False,
+                "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+            }
+            for c in inits
+        ]
+    return status

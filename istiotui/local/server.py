@@ -1,0 +1,97 @@
+"""The local cluster's server process: `python -m istiotui.local.server --state-dir D --port N`.
+
+`istiotui local up` starts it in its own session (process group); it writes its pid file, then
+`server.json` once it listens, and stops cleanly on SIGTERM, SIGINT and SIGHUP: the API stops,
+the runtime stops every pod's processes, and the pid and info files are removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from istiotui.local.apiserver import PortInUseError
+from istiotui.local.cluster import LocalCluster
+from istiotui.local.state import StateDir
+
+EXIT_PORT_IN_USE = 3
+EXIT_WITH_PID_ENV = "ISTIOTUI_LOCAL_EXIT_WITH_PID"
+
+
+async def serve(state: StateDir, host: str, port: int) -> int:
+    cluster = LocalCluster(state, host, port, data_plane=True)
+    try:
+        await cluster.start()
+    except PortInUseError as exc:
+        logging.error("%s", exc)
+        print(f"istiotui local: {exc}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    watchdog = _exit_with(os.environ.get(EXIT_WITH_PID_ENV), stop)
+    info = {"pid": os.getpid(), "url": cluster.url, "host": host, "port": cluster.api.port}
+    tmp = state.info_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, state.info_file)
+    logging.info("listening on %s", cluster.url)
+    await stop.wait()
+    logging.info("stopping")
+    if watchdog is not None:
+        watchdog.cancel()
+    await cluster.stop()
+    return 0
+
+
+def _exit_with(pid_text: str | None, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """With ISTIOTUI_LOCAL_EXIT_WITH_PID set (test sessions set it to their own pid), stop when
+    that process is gone, so that a test run killed before its teardown leaves no server."""
+    if not pid_text:
+        return None
+    pid = int(pid_text)
+
+    async def watch() -> None:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                logging.info("process %d is gone", pid)
+                stop.set()
+                return
+            except PermissionError:
+                pass
+            await asyncio.sleep(0.5)
+
+    return asyncio.create_task(watch())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="istiotui-local-server")
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=6443)
+    args = parser.parse_args(argv)
+    state = StateDir(args.state_dir).ensure()
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    state.pid_file.write_text(str(os.getpid()))
+    try:
+        return asyncio.run(serve(state, args.host, args.port))
+    finally:
+        for f in (state.pid_file, state.info_file):
+            if f.exists() and (f != state.pid_file or f.read_text().strip() == str(os.getpid())):
+                f.unlink()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

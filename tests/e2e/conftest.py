@@ -1,0 +1,97 @@
+"""One embedded local cluster for the whole session, walked through the lab in order.
+
+The cluster runs as `istiotui local up` would run it — its own process, real Envoy, real
+workloads — on free ports and a temporary state dir, so it never meets a learner's cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from istiotui.lab import model as m
+from istiotui.lab.executor import Executor
+from istiotui.lab.loader import load_lab
+from istiotui.lab.session import Session
+from istiotui.lab.verify import StepReport, verify_step
+from istiotui.lab.walk import catch_up
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LabRun:
+    lab: m.Lab
+    session: Session
+    state: Path
+    done: set[str] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def executor(self) -> Executor:
+        return Executor(self.session.objects, self.session.cluster, self.lines.append)
+
+    def reach(self, step_id: str) -> m.Step:
+        """Carry out every earlier step not yet done, then this one's actions."""
+        for earlier in catch_up(self.lab, step_id, self.session.cluster):
+            if earlier.id not in self.done:
+                self.executor.run(earlier.actions)
+                self.done.add(earlier.id)
+        step = self.lab.step(step_id)
+        if step_id not in self.done:
+            self.executor.run(step.actions)
+            self.done.add(step_id)
+        return step
+
+    def verify(self, step_id: str) -> StepReport:
+        step = self.reach(step_id)
+        return asyncio.run(verify_step(step, self.session.vantages, self.session.count_log_lines))
+
+
+def assert_passed(report: StepReport) -> None:
+    failed = [j.verdict.detail for j in report.judged if not j.verdict.passed]
+    assert report.judged, f"{report.step.id} judged nothing"
+    assert not failed, f"{report.step.id}: " + " | ".join(failed)
+
+
+@pytest.fixture(scope="session")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
+    state = tmp_path_factory.mktemp("local-cluster")
+    env = {
+        "ISTIOTUI_STATE_DIR": str(state),
+        "ISTIOTUI_API_PORT": str(free_port()),
+        "ISTIOTUI_INGRESS_PORT": str(free_port()),
+        "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        from istiotui.cli.session import open_session
+        from istiotui.local import daemon
+        from istiotui.local.state import StateDir
+
+        session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
+        try:
+            yield LabRun(load_lab(), session, state)
+        finally:
+            session.close()
+            daemon.down(StateDir(state))
+            assert daemon.status(StateDir(state)) is None
+
+
+def ingress_answers() -> bool:
+    port = int(os.environ.get("ISTIOTUI_INGRESS_PORT", "8080"))
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0

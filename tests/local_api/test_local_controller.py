@@ -1,0 +1,90 @@
+"""The controller in-process, with the real workload runtime: an image it has no implementation
+for leaves the pod Pending, with a Warning Event saying so (and no process is started)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from istiotui.local.cluster import LocalCluster
+from istiotui.local.controller import Controller
+from istiotui.local.registry import on_create
+from istiotui.local.state import StateDir
+from istiotui.local.store import Store
+from istiotui.local.workloads.runtime import WorkloadRuntime
+from istiotui.mesh.kinds import by_kind
+
+DEPLOY, POD, EVENT = by_kind("apps", "Deployment"), by_kind("", "Pod"), by_kind("", "Event")
+
+
+async def test_unknown_image_leaves_the_pod_pending(tmp_path: Path) -> None:
+    assert DEPLOY and POD and EVENT
+    store = Store()
+    runtime = WorkloadRuntime(tmp_path)
+    assert not runtime.supports("docker.io/example/no-such-service:1.0")
+    controller = Controller(store, tmp_path / "logs", runtime)
+    await controller.start()
+    try:
+        deploy = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "mystery", "namespace": "default"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "mystery"}},
+                "template": {
+                    "metadata": {"labels": {"app": "mystery"}},
+                    "spec": {
+                        "containers": [
+                            {"name": "m", "image": "docker.io/example/no-such-service:1.0"}
+                        ]
+                    },
+                },
+            },
+        }
+        store.create(DEPLOY, "default", on_create(store, DEPLOY, deploy, "default"))
+        await controller.settled()
+        (pod,) = store.items(POD, "default")
+        assert pod["metadata"]["name"].startswith("mystery-")
+        assert pod["status"]["phase"] == "Pending" and "containerStatuses" not in pod["status"]
+        warnings = [e for e in store.items(EVENT, "default") if e["type"] == "Warning"]
+        assert [e["message"] for e in warnings] == [
+            'image "docker.io/example/no-such-service:1.0" has no local implementation in '
+            "istiotui; the pod stays Pending"
+        ]
+        assert warnings[0]["involvedObject"]["name"] == pod["metadata"]["name"]
+        status = store.get(DEPLOY, "default", "mystery")["status"]
+        assert status["replicas"] == 1 and "readyReplicas" not in status
+        await asyncio.sleep(0)  # nothing else queued
+        assert runtime.readiness(pod) == {}
+    finally:
+        await controller.stop()
+
+
+async def test_writes_wait_for_the_after_write_hooks(tmp_path: Path) -> None:
+    """The data plane's seam: every write that changed the store awaits the hooks first."""
+    cluster = LocalCluster(StateDir(tmp_path / "state"), port=0)
+    await cluster.start()
+    seen: list[str] = []
+
+    async def hook() -> None:
+        await asyncio.sleep(0.01)
+        seen.append(str(cluster.store.rv))
+
+    cluster.api.ctx.after_write.append(hook)
+    url = f"{cluster.url}/api/v1/namespaces/default/configmaps"
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "h"}}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url + "?dryRun=All", json=body) as resp:
+                assert resp.status == 201
+            assert seen == []  # nothing changed, nothing to wait for
+            async with http.post(url, json=body) as resp:
+                created = await resp.json()
+            assert seen == [created["metadata"]["resourceVersion"]]
+            async with http.delete(f"{url}/h") as resp:
+                assert resp.status == 200
+            assert len(seen) == 2
+    finally:
+        await cluster.stop()
