@@ -1,8 +1,10 @@
-"""`istiotui analyze FILES…`: the mesh checks over manifest files, like `istioctl analyze`.
+"""`istiotui analyze [--local | --context NAME] [FILES…]`: the mesh checks, like `istioctl analyze`.
 
-Given files alone, Deployments in them stand for their pods (as with `--use-kube=false`). The exit
-status follows istioctl's: 0 when nothing reaches the failure threshold, 79 when something does,
-2 when a file cannot be read.
+Given files and no cluster flag, the files are analysed alone and their Deployments stand for
+their pods (as with `--use-kube=false`). With a cluster flag, the cluster's live objects are
+analysed with the files laid over them — the state after `kubectl apply -f FILES`. The exit status
+follows istioctl's: 0 when nothing reaches the failure threshold, 79 when something does, 2 when a
+file cannot be read or the cluster does not answer.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from istiotui.cli.flags import add_cluster_flags
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.manifests import read_objects
-from istiotui.mesh.analysis import Finding, Severity, analyze
+from istiotui.mesh.analysis import Finding, Severity, analyze, overlay
 
 EXIT_FOUND = 79  # istioctl analyze's "analyzers found issues"
 
@@ -22,9 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "analyze",
         help="check Istio configuration for mistakes before applying it",
-        description="Run the mesh checks over manifest files (Deployments stand for pods).",
+        description="Run the mesh checks over manifest files (Deployments stand for pods), or "
+        "over a cluster's live objects with the files laid over them.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
     parser.add_argument(
         "-n", "--namespace", default="default", help="namespace for objects without one"
     )
@@ -35,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="lowest severity that makes the exit status non-zero (default: error)",
     )
     parser.add_argument("--lang", choices=["es", "en"], default=None)
+    add_cluster_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -56,6 +61,18 @@ def run(args: argparse.Namespace) -> int:
             objects.append(obj)
             origin[id(obj)] = f"{item.source.file}:{item.source.line}"
     if failed:
+        return 2
+    if args.local or args.context or args.kubeconfig:
+        try:
+            objects = overlay(_live_objects(args), objects)
+        except Exception as exc:  # the cluster layer's errors all say what went wrong
+            print(f"istiotui analyze: {exc}", file=sys.stderr)
+            return 2
+    elif not args.files:
+        print(
+            "istiotui analyze: give FILES, or --local / --context to analyse a cluster",
+            file=sys.stderr,
+        )
         return 2
     findings = analyze(objects)
     threshold = Severity[args.failure_threshold.upper()]
@@ -80,3 +97,37 @@ def _line(finding: Finding, lang: str, where: str | None) -> str:
     place = f"{finding.kind} {finding.namespace}/{finding.name} {finding.field}"
     at = f" {where}" if where else ""
     return f"{label} [{finding.code}] ({place}){at}: {finding.message(lang)}"
+
+
+# What the checks read from a live cluster.
+LIVE_KINDS = (
+    ("v1", "Namespace"),
+    ("v1", "Pod"),
+    ("v1", "Service"),
+    ("networking.istio.io/v1", "Gateway"),
+    ("networking.istio.io/v1", "VirtualService"),
+    ("networking.istio.io/v1", "DestinationRule"),
+    ("networking.istio.io/v1", "ServiceEntry"),
+    ("install.istio.io/v1alpha1", "IstioOperator"),
+)
+
+
+def _live_objects(args: argparse.Namespace) -> list[dict]:
+    from istiotui.cli.session import open_session
+    from istiotui.cluster.errors import ClusterError
+
+    session = open_session(args)
+    try:
+        out = []
+        for api_version, kind in LIVE_KINDS:
+            try:
+                session.objects.resource(api_version, kind)
+            except ClusterError:
+                continue  # not served here (e.g. no IstioOperator CRD): nothing of it to check
+            for obj in session.objects.list(api_version, kind):
+                obj.setdefault("apiVersion", api_version)
+                obj.setdefault("kind", kind)
+                out.append(obj)
+        return out
+    finally:
+        session.close()

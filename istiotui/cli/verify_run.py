@@ -17,6 +17,7 @@ from istiotui.lab.loader import load_lab
 from istiotui.lab.session import Session
 from istiotui.lab.verify import StepReport, verify_step
 from istiotui.lab.walk import catch_up, runs_on
+from istiotui.mesh.flags import explain
 from istiotui.traffic.vantage import VantageUnavailable
 
 
@@ -78,6 +79,9 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
         for judged in report.judged:
             mark = "✓" if judged.verdict.passed else "✗"
             print(f"  {mark} {judged.verdict.detail}")
+        for outcome in report.outcomes:
+            for name, count in outcome.flags().items():
+                print(f"    {name} ×{count} — {explain(name, lang)}")
     print(f"wall time: {time.monotonic() - started_all:.1f} s")
     return rows
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from istiotui.lab import expectations as ex
 from istiotui.lab import model as m
+from istiotui.traffic.classify import flag
 from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
 from istiotui.traffic.stats import Response
 from istiotui.traffic.vantage import Vantages
@@ -23,6 +24,15 @@ class ProbeOutcome:
     probe: m.Probe
     run: ProbeRun
     log_lines_added: int | None
+
+    def flags(self) -> dict[str, int]:
+        """Envoy's response flags as the client could tell them (UO, NR, FI, …), counted."""
+        seen: dict[str, int] = {}
+        for r in self.run.responses:
+            name = flag(r.status, r.headers, r.body, r.latency)
+            if name not in ("-", "no-answer"):
+                seen[name] = seen.get(name, 0) + 1
+        return seen
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ import os
 
 POD_NET = ipaddress.IPv4Network("127.10.0.0/16")
 SIDECAR_NET = ipaddress.IPv4Network("127.20.0.0/16")
+# Two local clusters on one machine (tests, a second state dir) take different blocks: block b
+# puts pods in 127.(10+20b).0.0/16 and sidecars ten above, so their addresses never meet.
+BLOCK_ENV = "ISTIOTUI_LOCAL_BLOCK"
+_BLOCKS = 12
 # The gateways' well-known listener address on this machine (what the lab's port-forward gives).
 INGRESS_HOST = "127.0.0.1"
 INGRESS_PORT = 8080
@@ -42,6 +46,17 @@ def envoy_admin_port() -> int:
     return _port("ISTIOTUI_ENVOY_ADMIN_PORT", ENVOY_ADMIN_PORT)
 
 
+def block() -> int:
+    value = os.environ.get(BLOCK_ENV) or "0"
+    if not value.isdigit() or int(value) >= _BLOCKS:
+        raise ValueError(f"{BLOCK_ENV}={value!r}: a block number from 0 to {_BLOCKS - 1}")
+    return int(value)
+
+
+def pod_net() -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network(f"127.{10 + 20 * block()}.0.0/16")
+
+
 def pod_ip(index: int) -> str:
     """The pod IP of the index-th pod (index ≥ 1; .0 and .255 of each /24 are skipped)."""
     if index < 1:
@@ -49,12 +64,21 @@ def pod_ip(index: int) -> str:
     high, low = divmod(index - 1, 254)
     if high > 255:
         raise ValueError("no pod addresses left")
-    return str(POD_NET.network_address + high * 256 + low + 1)
+    return str(pod_net().network_address + high * 256 + low + 1)
 
 
 def sidecar_ip(pod_address: str) -> str:
-    """The sidecar IP paired with a pod IP."""
-    ip = ipaddress.IPv4Address(pod_address)
-    if ip not in POD_NET:
+    """The sidecar IP paired with a pod IP (of any block): ten above in the second octet."""
+    octets = [int(o) for o in pod_address.split(".")] if pod_address.count(".") == 3 else []
+    if len(octets) != 4 or octets[0] != 127 or (octets[1] - 10) % 20 or octets[1] > 230:
         raise ValueError(f"{pod_address} is not a pod address")
-    return str(SIDECAR_NET.network_address + (int(ip) - int(POD_NET.network_address)))
+    return f"127.{octets[1] + 10}.{octets[2]}.{octets[3]}"
+
+
+STANDIN_NET = ipaddress.IPv4Network("127.250.0.0/16")  # clear of every block's pods
+
+
+def standin_ip(api_port: int) -> str:
+    """Where this cluster's stand-in for the lab's external host listens: one address per local
+    cluster (derived from its API port), so two clusters on one machine never share it."""
+    return str(STANDIN_NET.network_address + (api_port % 65534) + 1)

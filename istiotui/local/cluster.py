@@ -12,6 +12,8 @@ Without it the API stands alone (pods marked running, no processes): what the AP
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from istiotui.local import addresses
 from istiotui.local.apiserver import ApiServer
 from istiotui.local.controller import Controller
@@ -45,13 +47,11 @@ class LocalCluster:
         from istiotui.local.dataplane import DataPlane
         from istiotui.local.installer import GatewayInstaller
         from istiotui.local.pilot.model import PilotOptions
-        from istiotui.local.workloads import tls_standin
         from istiotui.local.workloads.runtime import WorkloadRuntime
 
         options = PilotOptions(
             log_dir=self.state.logs,
             ingress_address=(addresses.INGRESS_HOST, addresses.ingress_port()),
-            external_hosts=dict(tls_standin.STANDINS),
         )
         self.dataplane = DataPlane(
             self.store, self.state.root, options, addresses.envoy_admin_port()
@@ -69,9 +69,14 @@ class LocalCluster:
         await self.api.start()
         write_kubeconfig(self.state.kubeconfig, self.url)
         if self.dataplane is not None and self.installer is not None:
-            from istiotui.local.workloads import launcher
+            from istiotui.local.workloads import launcher, tls_standin
 
-            self._standin = await launcher.start_tls_standin(self.state.root)
+            # Known once the API listens (its port may have been 0): one stand-in per cluster.
+            bind, port = addresses.standin_ip(self.api.port), tls_standin.PORT
+            self._standin = await launcher.start_tls_standin(self.state.root, bind=bind, port=port)
+            self.dataplane.options = replace(
+                self.dataplane.options, external_hosts={tls_standin.HOSTNAME: (bind, port)}
+            )
             await self.dataplane.start()
             self.installer.start()
         await self.controller.start()

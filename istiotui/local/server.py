@@ -22,10 +22,14 @@ from istiotui.local.state import StateDir
 
 EXIT_PORT_IN_USE = 3
 EXIT_WITH_PID_ENV = "ISTIOTUI_LOCAL_EXIT_WITH_PID"
+DATA_PLANE_ENV = "ISTIOTUI_LOCAL_DATA_PLANE"
 
 
 async def serve(state: StateDir, host: str, port: int) -> int:
-    cluster = LocalCluster(state, host, port, data_plane=True)
+    # ISTIOTUI_LOCAL_DATA_PLANE=0 serves the API alone (the API's own tests): no Envoy, no
+    # processes, pods marked running.
+    data_plane = os.environ.get(DATA_PLANE_ENV, "1") != "0"
+    cluster = LocalCluster(state, host, port, data_plane=data_plane)
     try:
         await cluster.start()
     except PortInUseError as exc:

@@ -17,6 +17,7 @@ from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.watch import WatchEvent
 from istiotui.lab import model as m
 from istiotui.lab.executor import StepFailed
+from istiotui.lab.logs import with_flag_notes
 from istiotui.lab.walk import catch_up
 from istiotui.traffic.vantage import VantageUnavailable
 from istiotui.ui import messages as msg
@@ -146,7 +147,9 @@ class Workers:
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def fetch_logs(self: IstioTui, namespace: str, pod: str, container: str) -> None:
         try:
-            text = self.backend.pod_logs(namespace, pod, container) or "(empty)"
+            text = with_flag_notes(
+                self.backend.pod_logs(namespace, pod, container) or "(empty)", self.lang
+            )
         except EXPECTED as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"logs {namespace}/{pod} -c {container}", text))

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,17 +22,12 @@ from istiotui.lab.verify import StepReport, verify_step
 from istiotui.lab.walk import catch_up
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LabRun:
     lab: m.Lab
     session: Session
     state: Path
+    env: dict[str, str]  # what a command must see to attach to this cluster
     done: set[str] = field(default_factory=set)
     lines: list[str] = field(default_factory=list)
 
@@ -66,32 +59,15 @@ def assert_passed(report: StepReport) -> None:
 
 
 @pytest.fixture(scope="session")
-def lab_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
-    state = tmp_path_factory.mktemp("local-cluster")
-    env = {
-        "ISTIOTUI_STATE_DIR": str(state),
-        "ISTIOTUI_API_PORT": str(free_port()),
-        "ISTIOTUI_INGRESS_PORT": str(free_port()),
-        "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
-    }
+def lab_run(start_local_cluster) -> Iterator[LabRun]:
+    cluster = start_local_cluster("e2e-lab")
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
+        for key, value in cluster.env.items():
             mp.setenv(key, value)
         from istiotui.cli.session import open_session
-        from istiotui.local import daemon
-        from istiotui.local.state import StateDir
 
         session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
-        try:
-            yield LabRun(load_lab(), session, state)
-        finally:
-            session.close()
-            daemon.down(StateDir(state))
-            assert daemon.status(StateDir(state)) is None
-
-
-def ingress_answers() -> bool:
-    port = int(os.environ.get("ISTIOTUI_INGRESS_PORT", "8080"))
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+    try:
+        yield LabRun(load_lab(), session, cluster.state, cluster.env)
+    finally:
+        session.close()

@@ -8,8 +8,11 @@ bounds; FACTS.md and the issue give the numbers they were chosen from).
 from __future__ import annotations
 
 import re
+import urllib.request
 
 import pytest
+
+from istiotui.local.pilot.stats import proxy_stats
 
 from .conftest import LabRun, assert_passed
 
@@ -58,6 +61,17 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     fortio = objects.list("v1", "Pod", "default", "app=fortio")[0]["metadata"]["name"]
     proxy_log = objects.logs("default", fortio, "istio-proxy")
     assert re.search(r'" 503 UO ', proxy_log), proxy_log[-2000:]
+    # The fortio sidecar's own stats, as `pilot-agent request GET stats` would show them.
+    admin = f"http://127.0.0.1:{lab_run.env['ISTIOTUI_ENVOY_ADMIN_PORT']}/stats"
+    with urllib.request.urlopen(admin, timeout=5) as resp:
+        stats = proxy_stats(resp.read().decode(), f"{fortio}.default")
+    overflow = re.search(
+        r"cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\."
+        r"upstream_rq_pending_overflow: (\d+)",
+        stats,
+    )
+    assert overflow is not None, stats[:2000]
+    assert int(overflow.group(1)) > 0
 
 
 def test_mirroring_copies_every_request_to_v2(lab_run: LabRun) -> None:
@@ -76,3 +90,25 @@ def test_ingress_gateway_routes_status_and_delay_only(lab_run: LabRun) -> None:
 def test_egress_goes_through_the_gateway_only_with_the_virtual_service(lab_run: LabRun) -> None:
     assert_passed(lab_run.verify("egress-service-entry"))
     assert_passed(lab_run.verify("egress-virtual-service"))
+
+
+def test_analyze_lays_files_over_the_live_cluster(
+    lab_run: LabRun, tmp_path, capsys, monkeypatch
+) -> None:
+    from istiotui.cli.main import main
+
+    for key, value in lab_run.env.items():
+        monkeypatch.setenv(key, value)  # `--local` attaches to this cluster
+    lab_run.reach("routing-all-v1")
+    typo = tmp_path / "reviews-v9.yaml"
+    typo.write_text(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: reviews, namespace: bookinfo}\n"
+        "spec:\n  hosts: [reviews]\n  http:\n  - route:\n"
+        "    - destination: {host: reviews, subset: v9}\n"
+    )
+    assert main(["analyze", "--local", "--lang", "en"]) == 0
+    assert main(["analyze", "--local", "--lang", "en", str(typo)]) == 79
+    out = capsys.readouterr().out
+    assert "Error [IT0101] (VirtualService bookinfo/reviews " in out
+    assert f"{typo}:1:" in out

@@ -16,6 +16,14 @@ from istiotui.local import daemon
 from istiotui.local.state import StateDir
 
 
+@pytest.fixture(scope="module", autouse=True)
+def api_alone() -> Iterator[None]:
+    """Every local cluster these tests start serves the API alone: no Envoy, no processes."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ISTIOTUI_LOCAL_DATA_PLANE", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     state = StateDir(tmp_path_factory.mktemp("local-cluster"))
@@ -26,6 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "ISTIOTUI_LOCAL_BOOKMARK_SECONDS": str(BOOKMARK_SECONDS),
         # If this test run is killed before its teardown, the server goes with it.
         "ISTIOTUI_LOCAL_EXIT_WITH_PID": str(os.getpid()),
+        # The API alone: these tests need no Envoy and no workload processes.
+        "ISTIOTUI_LOCAL_DATA_PLANE": "0",
     }
     os.environ.update(settings)
     try:

@@ -8,14 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from vms_helpers import SCRIPTS
-
-from istiotui.local import daemon
-from istiotui.local.state import StateDir
 
 pytestmark = pytest.mark.slow
 
@@ -98,22 +94,19 @@ spec: {selector: {app: kiali}, ports: [{name: http, port: 20001}]}
 
 
 @pytest.fixture(scope="module")
-def kube_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def kube_env(tmp_path_factory: pytest.TempPathFactory, start_local_cluster) -> dict[str, str]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed")
-    state = StateDir(tmp_path_factory.mktemp("reset-lab-cluster"))
-    daemon.up(state, "127.0.0.1", 0)
+    # The script only talks to the API: no data plane needed.
+    cluster = start_local_cluster("reset-lab-cluster", data_plane=False)
     home = tmp_path_factory.mktemp("home")
-    try:
-        yield {
-            **os.environ,
-            "KUBECONFIG": str(state.kubeconfig),
-            "KUBECACHEDIR": str(home / "kube-cache"),
-            "HOME": str(home),
-        }
-    finally:
-        daemon.down(state)
+    return {
+        **os.environ,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "KUBECACHEDIR": str(home / "kube-cache"),
+        "HOME": str(home),
+    }
 
 
 def _kubectl(env: dict[str, str], *args: str, stdin: str | None = None) -> str:

@@ -1,9 +1,10 @@
 """A local HTTPS stand-in for the lab's external host `edition.cnn.com`.
 
 This machine has no internet, so the egress steps of the lab reach this server instead: it
-listens on 127.30.0.1:443 with a certificate for the host's name signed by the local CA, and
-answers `/politics` with a page that says plainly it is a local stand-in. It is reached only
-through the mesh (the pilot points the external host's cluster here).
+listens on port 443 of an address of its own (one per local cluster: addresses.standin_ip),
+with a certificate for the host's name signed by the local CA, and answers `/politics` with a
+page that says plainly it is a local stand-in. It is reached only through the mesh (the pilot
+points the external host's cluster here).
 
 `python -m istiotui.local.workloads.tls_standin --root STATE_DIR [--bind IP] [--port N]`
 """
@@ -23,7 +24,7 @@ from istiotui.local.workloads import serving
 from istiotui.local.workloads.local_ca import ensure_server_cert
 
 HOSTNAME = "edition.cnn.com"
-BIND = "127.30.0.1"
+BIND = "127.250.0.1"
 PORT = 443
 # For the pilot: the external hosts this machine stands in for, and where.
 STANDINS = {HOSTNAME: (BIND, PORT)}
