@@ -105,6 +105,20 @@ def _connector(target: Target, spec: ProbeSpec) -> aiohttp.TCPConnector:
     return aiohttp.TCPConnector(**kwargs)
 
 
+async def _read_body(resp: aiohttp.ClientResponse) -> bytes:
+    """The body up to BODY_LIMIT. `read(n)` returns what has arrived so far, not n bytes: a page
+    that comes in several segments must be read until its end."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < BODY_LIMIT:
+        chunk = await resp.content.read(BODY_LIMIT - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 async def _login(session: aiohttp.ClientSession, target: Target, spec: ProbeSpec) -> None:
     headers = {"Host": spec.host} if spec.host else {}
     url = target.url("/login")
@@ -143,7 +157,7 @@ async def run_probe(
             async with session.request(
                 spec.method, url, headers=headers, timeout=timeout, allow_redirects=False
             ) as resp:
-                raw = await resp.content.read(BODY_LIMIT)
+                raw = await _read_body(resp)
                 body = raw.decode("utf-8", errors="replace")
                 latency = time.perf_counter() - t0
                 got = dict(resp.headers)

@@ -98,7 +98,8 @@ class Workers:
                 if get_current_worker().is_cancelled:
                     return
                 self._progress(f"— {earlier.id}")
-                self.backend.run((*earlier.actions, *earlier.cleanup), self._progress)
+                # The way forward only: a cleanup undoes its step on request (`c`).
+                self.backend.run(earlier.actions, self._progress)
         except EXPECTED as exc:
             self.post_message(msg.CaughtUp(step.id, _reason(exc)))
             return

@@ -158,3 +158,31 @@ async def test_probe_command_prints_a_fortio_like_summary(server, capsys) -> Non
     out = capsys.readouterr().out
     assert "Code 200 : 6 (100.0 %)" in out
     assert "reviews-version: v1 3 (50.0 %), v3 3 (50.0 %)" in out
+
+
+async def test_bodies_sent_in_pieces_are_read_whole() -> None:
+    # A page that arrives in several segments (as Bookinfo's does under load) must not be cut.
+    async def slow_page(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        for part in ("<p>Reviews served by:</p>", "<p>reviews-", "v2-abc-def</p>"):
+            await resp.write(part.encode())
+            await asyncio.sleep(0.02)
+        await resp.write_eof()
+        return resp
+
+    app = web.Application()
+    app.add_routes([web.get("/productpage", slow_page)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        run = await run_probe(
+            ProbeSpec("/productpage", count=3, classify="reviews-version"),
+            Target(f"http://127.0.0.1:{port}"),
+        )
+    finally:
+        await runner.cleanup()
+    assert run.summary.classes == {"v2": 3}

@@ -18,7 +18,7 @@ import pytest
 from ui_data import LARGE, settle
 
 from istiotui.lab import model as m
-from istiotui.lab.executor import Executor, StepFailed
+from istiotui.lab.executor import Executor
 from istiotui.lab.walk import catch_up
 from istiotui.ui.backend import flat_actions
 from istiotui.ui.progress import StepState
@@ -62,37 +62,22 @@ def reach(lab, session, deadline: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_env(tmp_path_factory: pytest.TempPathFactory, lab) -> Iterator[dict[str, str]]:
-    state = tmp_path_factory.mktemp("tui-local")
-    env = {
-        "ISTIOTUI_STATE_DIR": str(state),
-        "ISTIOTUI_API_PORT": str(free_port()),
-        "ISTIOTUI_INGRESS_PORT": str(free_port()),
-        "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
-    }
+def local_env(start_local_cluster, lab) -> Iterator[dict[str, str]]:
+    cluster = start_local_cluster("tui-local")
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
+        for key, value in cluster.env.items():
             mp.setenv(key, value)
         from istiotui.cli.session import open_session
-        from istiotui.local import daemon
-        from istiotui.local.state import StateDir
 
         session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
         try:
-            # Bring the cluster to where productpage is published, within a budget, then see
-            # whether it answers: until the local data plane serves Bookinfo, skip (and say why).
             deadline = time.monotonic() + START_BUDGET
-            url = f"http://127.0.0.1:{env['ISTIOTUI_INGRESS_PORT']}/productpage"
-            try:
-                reach(lab, session, deadline)
-            except StepFailed as exc:
-                pytest.skip(f"the local cluster did not reach {STEP} within the budget: {exc}")
-            if not page_answers(url, deadline + 10):
-                pytest.skip(f"the local data plane does not serve {url} yet")
-            yield env
+            reach(lab, session, deadline)
+            url = f"{cluster.ingress}/productpage"
+            assert page_answers(url, deadline + 10), f"{url} does not answer"
+            yield cluster.env
         finally:
             session.close()
-            daemon.down(StateDir(state))
 
 
 async def wait_until(pilot, condition, seconds: float, what: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from ui_data import LARGE, settle
 
 from istiotui.cli.tui import connector_for
 from istiotui.lab import model as m
-from istiotui.local import daemon
-from istiotui.local.state import StateDir
 from istiotui.ui.progress import StepState
 from istiotui.ui.screens.modals import ChooseContainer, ConfirmApply, TextViewer
 from istiotui.ui.widgets.resource_tree import ResourceTree
@@ -28,13 +25,9 @@ LOCAL = argparse.Namespace(local=True, context=None, kubeconfig=None)
 
 
 @pytest.fixture(scope="module")
-def local_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state = StateDir(tmp_path_factory.mktemp("tui-api"))
-    daemon.up(state, "127.0.0.1", 0)  # any free port; the kubeconfig it writes says which
-    try:
-        yield state.root
-    finally:
-        daemon.down(state)
+def local_state(start_local_cluster) -> Path:
+    # The API alone (no Envoy, no processes): these tests apply, watch and read objects.
+    return start_local_cluster("tui-api", data_plane=False).state
 
 
 @pytest.fixture
