@@ -30,4 +30,5 @@ class Session:
         return total
 
     def close(self) -> None:
+        self.vantages.close()  # port-forward listeners, on a real cluster
         self.connection.close()

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from istiotui.lab import expectations as ex
 from istiotui.lab import model as m
 from istiotui.traffic.classify import flag
-from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
+from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target
 from istiotui.traffic.stats import Response
 from istiotui.traffic.vantage import Vantages
+from istiotui.traffic.vantage import probe as probe_from
 
 # Lines in a deployment's logs right now (all its pods, one container).
 LogCounter = Callable[[m.LogSource], int]
@@ -70,7 +71,7 @@ def spec_of(probe: m.Probe) -> ProbeSpec:
 
 def target_of(probe: m.Probe, vantages: Vantages) -> Target:
     if probe.vantage == "pod" and probe.pod is not None:
-        return vantages.pod_target(probe.pod.namespace, probe.pod.selector)
+        return vantages.pod_target(probe.pod.namespace, probe.pod.selector, probe.pod.container)
     if probe.vantage == "port-forward" and probe.service is not None:
         s = probe.service
         return vantages.port_forward_target(s.namespace, s.name, s.port)
@@ -107,7 +108,7 @@ async def run_probes(
         if probe.logs is not None and count_logs is not None:
             before = await asyncio.to_thread(count_logs, probe.logs)
         callback = (lambda r, p=probe: on_response(p, r)) if on_response else None
-        run = await run_probe(spec_of(probe), target_of(probe, vantages), callback)
+        run = await probe_from(spec_of(probe), target_of(probe, vantages), callback)
         added = None
         if before is not None and probe.logs is not None and count_logs is not None:
             want = _wanted_lines(step, probe.id)

@@ -1,32 +1,57 @@
 """Where a probe's requests leave from. The one place that knows the difference between clusters.
 
 - `ingress`: from outside the mesh through the ingress gateway. Local cluster: its listener on
-  this machine (127.0.0.1:8080 by default).
+  this machine (127.0.0.1:8080 by default). Real cluster: a port-forward (through the API, no
+  kubectl) to the ingress gateway's pod, on a free local port.
 - `pod`: from inside the mesh, from a client pod (curl, fortio). Local cluster: every name
-  resolves to that pod's sidecar address, as iptables capture would make it on a node.
+  resolves to that pod's sidecar address, as iptables capture would make it on a node. Real
+  cluster: the requests are made by `curl` (or `fortio load`) exec'ed in that pod, and come back
+  as the same `Response` records the probe engine makes, so verdicts cannot tell the difference.
 - `port-forward`: straight to a Service's pod, as `kubectl port-forward svc/…` does (no sidecar
-  on the way in). Local cluster: the pod's own address and target port.
+  on the way in). Local cluster: the pod's own address and target port. Real cluster: a
+  port-forward to that pod's target port.
 
-On a real cluster the same vantages go through a port-forward to the gateway pod or an exec into
-the client pod; until that path exists (see docs/real-cluster.md) they say so plainly.
+Callers run a probe with `probe(spec, target)`: the engine for targets it can reach, an exec in
+the client pod for `ExecTarget`s.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urljoin
 
-from istiotui.traffic.engine import Target
+from istiotui.cluster import exec as pod_exec
+from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.portforward import PortForward
+from istiotui.traffic.classify import classifier
+from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
+from istiotui.traffic.stats import Response, summarise
 
 ClusterKind = Literal["local", "real"]
 # (namespace, label selector) → pods, as the cluster layer lists them.
 PodLister = Callable[[str, str], list[dict]]
 ServiceGetter = Callable[[str, str], dict | None]
+INGRESS_NAMESPACE, INGRESS_SERVICE, INGRESS_PORT = "istio-system", "istio-ingressgateway", 80
+EXEC_GRACE = 30.0  # on top of the probe's own timeouts, for the exec round trips
 
 
 class VantageUnavailable(Exception):
     """The probe cannot leave from where the step asks; the message says why."""
+
+
+@dataclass(frozen=True)
+class ExecTarget(Target):
+    """In-mesh probes on a real cluster: sent by a command run in the client pod."""
+
+    namespace: str = ""
+    pod: str = ""
+    container: str | None = None
+    tool: Literal["curl", "fortio"] = "curl"
+    api_client: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -38,47 +63,112 @@ class Vantages:
     ingress: str | None = None  # the ingress gateway's listener, e.g. http://127.0.0.1:8080
     sidecar_of: Callable[[str], str] | None = None  # pod IP → its sidecar's address
     ca_file: str | None = None  # the local TLS stand-in's CA, for https from pods
+    # Real clusters: the connection's kubernetes ApiClient, for exec and port-forward.
+    api_client: Any = field(default=None, compare=False, repr=False)
+    _forwards: dict[tuple[str, str, int], PortForward] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def ingress_target(self) -> Target:
-        if self.cluster != "local" or self.ingress is None:
+        if self.cluster == "local" and self.ingress is not None:
+            return Target(self.ingress)
+        if self.api_client is None:
             raise VantageUnavailable(
                 "probing through the ingress gateway of a real cluster needs a port-forward: "
                 "run `kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80`"
                 " and probe http://127.0.0.1:8080"
             )
-        return Target(self.ingress)
+        try:
+            return Target(self._forward(INGRESS_NAMESPACE, INGRESS_SERVICE, INGRESS_PORT).url)
+        except VantageUnavailable as exc:
+            hint = "(is Istio's ingress gateway installed?)"
+            raise VantageUnavailable(f"ingress gateway: {exc} {hint}") from None
 
-    def pod_target(self, namespace: str, selector: str) -> Target:
+    def pod_target(self, namespace: str, selector: str, container: str | None = None) -> Target:
         pod = self._ready_pod(namespace, selector)
-        if self.cluster != "local" or self.sidecar_of is None:
-            raise VantageUnavailable(
-                f"in-mesh probes from {namespace}/{selector} on a real cluster run through "
-                "`kubectl exec`, which istiotui does not drive yet"
-            )
         if not any(c.get("name") == "istio-proxy" for c in pod["spec"].get("containers", [])):
             raise VantageUnavailable(
                 f"pod {namespace}/{pod['metadata']['name']} has no sidecar (1/1): its requests "
                 "would not go through the mesh. Label the namespace istio-injection=enabled and "
                 "restart the deployment."
             )
-        return Target(resolve_to=self.sidecar_of(pod["status"]["podIP"]), ca_file=self.ca_file)
+        if self.cluster == "local" and self.sidecar_of is not None:
+            return Target(resolve_to=self.sidecar_of(pod["status"]["podIP"]), ca_file=self.ca_file)
+        if self.api_client is None:
+            raise VantageUnavailable(
+                f"in-mesh probes from {namespace}/{selector} on a real cluster run through "
+                "exec, and this session has no API client to exec with"
+            )
+        apps = [c for c in pod["spec"]["containers"] if c.get("name") != "istio-proxy"]
+        chosen = next((c for c in apps if c.get("name") == container), None) if container else None
+        if container and chosen is None:
+            raise VantageUnavailable(f"pod {pod['metadata']['name']} has no container {container}")
+        chosen = chosen or apps[0]
+        tool: Literal["curl", "fortio"] = (
+            "fortio" if "fortio" in chosen.get("image", "") else "curl"
+        )
+        return ExecTarget(
+            namespace=namespace,
+            pod=pod["metadata"]["name"],
+            container=chosen["name"],
+            tool=tool,
+            api_client=self.api_client,
+        )
 
     def port_forward_target(self, namespace: str, service: str, port: int) -> Target:
-        svc = self.get_service(namespace, service)
-        if svc is None:
-            raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
-        selector = ",".join(f"{k}={v}" for k, v in (svc["spec"].get("selector") or {}).items())
-        pod = self._ready_pod(namespace, selector)
-        if self.cluster != "local":
+        if self.cluster == "local":
+            svc = self.get_service(namespace, service)
+            if svc is None:
+                raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
+            pod, target_port = self._service_pod(namespace, svc, port)
+            return Target(f"http://{pod['status']['podIP']}:{target_port}")
+        if self.api_client is None:
             raise VantageUnavailable(
                 f"run `kubectl port-forward svc/{service} -n {namespace} {port}:{port}` and probe "
                 f"http://127.0.0.1:{port}"
             )
-        target_port = port
-        for p in svc["spec"].get("ports") or []:
-            if p.get("port") == port and isinstance(p.get("targetPort"), int):
-                target_port = p["targetPort"]
-        return Target(f"http://{pod['status']['podIP']}:{target_port}")
+        return Target(self._forward(namespace, service, port).url)
+
+    def close(self) -> None:
+        """Stop the port-forwards this session opened."""
+        while self._forwards:
+            self._forwards.popitem()[1].close()
+
+    def _forward(self, namespace: str, service: str, port: int) -> PortForward:
+        key = (namespace, service, port)
+        if key in self._forwards:
+            return self._forwards[key]
+        svc = self.get_service(namespace, service)
+        if svc is None:
+            raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
+        _, target_port = self._service_pod(namespace, svc, port)
+
+        def resolve() -> tuple[str, str]:
+            # Asked again for every connection: a replaced pod is followed.
+            return namespace, self._service_pod(namespace, svc, port)[0]["metadata"]["name"]
+
+        forward = PortForward(self.api_client, resolve, target_port).start()
+        self._forwards[key] = forward
+        return forward
+
+    def _service_pod(self, namespace: str, svc: dict, port: int) -> tuple[dict, int]:
+        """A ready pod behind the Service and the pod port its `port` maps to."""
+        selector = ",".join(f"{k}={v}" for k, v in (svc["spec"].get("selector") or {}).items())
+        pod = self._ready_pod(namespace, selector)
+        entry = next((p for p in svc["spec"].get("ports") or [] if p.get("port") == port), None)
+        if entry is None:
+            name = svc["metadata"]["name"]
+            raise VantageUnavailable(f"Service {namespace}/{name} has no port {port}")
+        target = entry.get("targetPort", port)
+        if isinstance(target, int):
+            return pod, target
+        for c in pod["spec"].get("containers", []):
+            for p in c.get("ports") or []:
+                if p.get("name") == target:
+                    return pod, int(p["containerPort"])
+        raise VantageUnavailable(
+            f"pod {pod['metadata']['name']} declares no container port named {target!r}"
+        )
 
     def _ready_pod(self, namespace: str, selector: str) -> dict:
         pods = [
@@ -90,3 +180,151 @@ class Vantages:
         if not pods:
             raise VantageUnavailable(f"no running pod matches {selector} in {namespace}")
         return sorted(pods, key=lambda p: p["metadata"]["name"])[0]
+
+
+async def probe(
+    spec: ProbeSpec, target: Target, on_response: Callable[[Response], None] | None = None
+) -> ProbeRun:
+    """Run a probe from wherever `target` says: the engine, or an exec in a client pod."""
+    if isinstance(target, ExecTarget):
+        return await _exec_probe(spec, target, on_response)
+    return await run_probe(spec, target, on_response)
+
+
+async def _exec_probe(
+    spec: ProbeSpec, target: ExecTarget, on_response: Callable[[Response], None] | None
+) -> ProbeRun:
+    classify = classifier(spec.classify)
+    url = target.url(spec.url)
+    headers = dict(spec.headers)
+    if spec.host:
+        headers["Host"] = spec.host
+    loop = asyncio.get_running_loop()
+    responses: list[Response] = []
+
+    def take(record: pod_exec.Record) -> None:
+        body, got = record.body, record.headers
+        resp = Response(
+            record.status,
+            record.latency,
+            classify(record.status, got, body, record.latency),
+            record.error,
+            got,
+            body,
+        )
+        responses.append(resp)
+        if on_response is not None:
+            on_response(resp)
+
+    def exec_(
+        argv: list[str], timeout: float, on_stdout: Callable[[str], None] | None = None
+    ) -> pod_exec.ExecResult:
+        try:
+            result = pod_exec.run(
+                target.api_client,
+                target.namespace,
+                target.pod,
+                argv,
+                target.container,
+                timeout=timeout,
+                on_stdout=on_stdout,
+            )
+        except ClusterError as exc:
+            raise VantageUnavailable(str(exc)) from None
+        if result.code in (126, 127):
+            raise VantageUnavailable(
+                f"pod {target.namespace}/{target.pod} cannot run {argv[0]}: {result.stderr.strip()}"
+            )
+        return result
+
+    started = time.perf_counter()
+    if target.tool == "fortio":
+        if spec.user:
+            raise VantageUnavailable("fortio cannot log in: use a curl pod for a logged-in probe")
+        argv = pod_exec.fortio_argv(
+            url,
+            count=spec.count,
+            concurrency=spec.concurrency,
+            qps=spec.qps,
+            timeout=spec.timeout,
+            headers=headers,
+            keepalive=spec.keepalive,
+        )
+        budget = spec.timeout * spec.count / spec.concurrency + EXEC_GRACE
+        result = await asyncio.to_thread(exec_, argv, budget)
+        for record in pod_exec.parse_fortio(result.stdout):
+            take(record)
+    else:
+        if spec.user:
+            headers["Cookie"] = await asyncio.to_thread(_login, exec_, target, spec, headers)
+
+        async def batch(n: int) -> None:
+            pending = [""]
+            mine: list[int] = []  # this exec's places in `responses`
+
+            def land(record: pod_exec.Record) -> None:
+                mine.append(len(responses))
+                take(record)
+
+            def feed(chunk: str) -> None:
+                records, pending[0] = pod_exec.parse_curl(pending[0] + chunk)
+                for record in records:
+                    loop.call_soon_threadsafe(land, record)
+
+            argv = pod_exec.curl_argv(
+                [url] * n,
+                method=spec.method,
+                headers=headers,
+                timeout=spec.timeout,
+                keepalive=spec.keepalive,
+            )
+            result = await asyncio.to_thread(exec_, argv, spec.timeout * n + EXEC_GRACE, feed)
+            await asyncio.sleep(0)  # let the records queued by `feed` land
+            # curl's reasons arrive on stderr, in order: give each failed request its own.
+            reasons = iter(ln for ln in result.stderr.splitlines() if ln.startswith("curl:"))
+            for i in mine:
+                if responses[i].status is None:
+                    old = responses[i]
+                    responses[i] = Response(None, old.latency, old.klass, next(reasons, old.error))
+
+        if spec.qps > 0:
+            # One request per exec, started on the probe's schedule.
+            sem = asyncio.Semaphore(spec.concurrency)
+
+            async def paced(i: int) -> None:
+                delay = started + i / spec.qps - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                async with sem:
+                    await batch(1)
+
+            await asyncio.gather(*(paced(i) for i in range(spec.count)))
+        else:
+            shares = [spec.count // spec.concurrency] * spec.concurrency
+            for i in range(spec.count % spec.concurrency):
+                shares[i] += 1
+            await asyncio.gather(*(batch(n) for n in shares if n))
+    elapsed = time.perf_counter() - started
+    return ProbeRun(responses, summarise(responses, elapsed))
+
+
+def _login(exec_: Callable, target: ExecTarget, spec: ProbeSpec, headers: dict[str, str]) -> str:
+    """Log in through productpage's form from the pod; the session cookie to send after."""
+    login = urljoin(target.url(spec.url), "/login")
+    argv = pod_exec.curl_argv([login], method="POST", headers=headers, timeout=spec.timeout)
+    argv[1:1] = ["-d", f"username={spec.user}&passwd={spec.user}"]
+    result = exec_(argv, spec.timeout + EXEC_GRACE)
+    records, _ = pod_exec.parse_curl(result.stdout)
+    cookie = next(
+        (
+            value.split(";", 1)[0]
+            for r in records
+            for name, value in r.headers.items()
+            if name.lower() == "set-cookie"
+        ),
+        None,
+    )
+    if not records or records[0].status is None or records[0].status >= 400 or cookie is None:
+        got = records[0].status if records else "no answer"
+        raise VantageUnavailable(f"login as {spec.user} from pod {target.pod} failed: {got}")
+    return cookie

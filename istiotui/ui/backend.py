@@ -24,8 +24,8 @@ from istiotui.mesh.analysis import Finding, analyze, overlay
 from istiotui.mesh.diff import ObjectDiff, diff_object, normalise
 from istiotui.mesh.kinds import lookup
 from istiotui.mesh.summary import istio_version
-from istiotui.traffic.engine import run_probe
 from istiotui.traffic.stats import Response
+from istiotui.traffic.vantage import probe as probe_from
 from istiotui.ui.store import TREE_KINDS, Key, key_of
 
 Connector = Callable[[], Session]
@@ -178,7 +178,7 @@ class Backend:
         # Finding the client pod lists pods: the kubernetes client is synchronous.
         target = await asyncio.to_thread(target_of, probe, self.session.vantages)
         started = time.monotonic()
-        run = await run_probe(spec_of(probe), target, on_response)
+        run = await probe_from(spec_of(probe), target, on_response)
         return run.responses, time.monotonic() - started
 
     async def verify(

@@ -81,6 +81,18 @@ def test_mirroring_copies_every_request_to_v2(lab_run: LabRun) -> None:
     mirrored = next(o for o in report.outcomes if o.probe.id == "mirrored")
     assert mirrored.log_lines_added is not None
     assert mirrored.log_lines_added >= mirrored.run.summary.total
+    # The copies carry Host `httpbin-shadow:8000`; httpbin echoes the headers of /headers, so
+    # v2's answers to the copies are longer than v1's to the originals — what the lab points at.
+    objects = lab_run.session.objects
+
+    def sizes(version: str) -> list[int]:
+        pod = objects.list("v1", "Pod", "default", f"app=httpbin,version={version}")[0]
+        text = objects.logs("default", pod["metadata"]["name"], "httpbin")
+        return [int(m) for m in re.findall(r'"GET /headers HTTP/1.1" 200 (\d+)', text)]
+
+    v1, v2 = sizes("v1"), sizes("v2")
+    assert v1 and v2
+    assert min(v2) > max(v1), (v1[-5:], v2[-5:])
 
 
 def test_ingress_gateway_routes_status_and_delay_only(lab_run: LabRun) -> None:
