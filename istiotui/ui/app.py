@@ -7,6 +7,9 @@ applying and probing happen in workers that report back with messages (`messages
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ from istiotui.ui.backend import Backend, Connector
 from istiotui.ui.commands import LabCommands
 from istiotui.ui.progress import StepState
 from istiotui.ui.registry import bindings
+from istiotui.ui.screens.environment import ENVIRONMENT, EnvironmentScreen
 from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.screens.modals import ConfirmApply, TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
@@ -44,6 +48,9 @@ from istiotui.ui.words import t
 from istiotui.ui.workers import Workers
 
 ACTIVITY_KEPT = 500
+# Ended like `q`, so that exit hooks run (the vms layer's stops a running vagrant); Python's
+# default for these kills the process without them.
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 W = TypeVar("W", bound=Widget)
 
 
@@ -89,6 +96,7 @@ class IstioTui(Actions, Workers, App):
         self.filter_text = ""
         self.probing = False
         self.main_screen: MainScreen | None = None
+        self._saved_signals: dict[int, object] = {}
 
     # -- start, layout, language -------------------------------------------------------
 
@@ -100,12 +108,45 @@ class IstioTui(Actions, Workers, App):
         return self.main_screen
 
     def on_mount(self) -> None:
+        self._catch_exit_signals()
         if self.connector is not None:
             self.call_after_refresh(self.connect_cluster)  # after the first frame
 
     def on_unmount(self) -> None:
+        self._release_exit_signals()
         if self.backend is not None:
             self.backend.close()
+
+    def _catch_exit_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in EXIT_SIGNALS:
+            previous = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or no such signals here
+            self._saved_signals[sig] = previous
+
+    def _release_exit_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, previous in self._saved_signals.items():
+            loop.remove_signal_handler(sig)
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(sig, previous)  # e.g. an embedding test runner's own handler
+        self._saved_signals.clear()
+
+    async def action_environment(self, action: str = "") -> None:
+        """The Environment screen's registry actions: run `action` there when it is shown, else
+        open it (a key meant for it does nothing more elsewhere). One instance for the app's
+        life: Vagrant's output is kept between visits."""
+        if not self.is_screen_installed(ENVIRONMENT):
+            self.install_screen(EnvironmentScreen(), ENVIRONMENT)
+        screen = self.get_screen(ENVIRONMENT)
+        if self.screen is screen:
+            if action:
+                await self.run_action(action, screen)
+        elif screen not in self.screen_stack:
+            self.push_screen(screen)
 
     def relayout(self) -> None:
         async def again() -> None:
@@ -118,6 +159,8 @@ class IstioTui(Actions, Workers, App):
     def set_language(self, lang: m.Lang) -> None:
         self.lang = lang
         self.relayout()
+        if self.is_screen_installed(ENVIRONMENT):
+            self.get_screen(ENVIRONMENT).set_language(lang)
 
     def open_step(self, step_id: str) -> None:
         if step_id == self.step.id:

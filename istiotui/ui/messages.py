@@ -17,6 +17,14 @@ from istiotui.lab.verify import Judged
 from istiotui.mesh.analysis import Finding
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.traffic.stats import Response
+from istiotui.vms import (
+    ActionFinished,
+    ActionProgress,
+    ActionRun,
+    MachineState,
+    OutputLine,
+    SshDetails,
+)
 
 
 @dataclass
@@ -127,3 +135,58 @@ class TextFetched(Message):
 
     title: str
     text: str
+
+
+# -- the Environment screen (the lab's VMs) ---------------------------------------------------
+
+
+@dataclass
+class VmStatusRead(Message):
+    """`vagrant status`: the machines (state "unknown" when Vagrant could not say) and why not."""
+
+    machines: Sequence[MachineState]
+    problem: str | None = None
+    root: str | None = None  # the folder of the Vagrantfile, when one was found
+
+
+@dataclass
+class VmSshDetailsRead(Message):
+    machine: str
+    details: SshDetails | None
+    error: str | None = None
+
+
+@dataclass
+class VmActionStarted(Message):
+    action: str
+    machine: str | None  # None: every machine
+    run: ActionRun | None  # kept by the screen to cancel it (None in tests fed fixed data)
+
+
+@dataclass
+class VmLinesPrinted(Message):
+    """Vagrant's output lines, batched: a flood of them merges into one message."""
+
+    lines: Sequence[OutputLine]
+
+    def can_replace(self, message: Message) -> bool:
+        if isinstance(message, VmLinesPrinted):
+            message.lines = (*self.lines, *message.lines)
+            return True
+        return False
+
+
+@dataclass
+class VmProgressChanged(Message):
+    progress: ActionProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, VmProgressChanged)  # the newer progress says it all
+
+
+@dataclass
+class VmActionFinished(Message):
+    action: str
+    machine: str | None
+    finished: ActionFinished | None  # None when Vagrant did not even start
+    error: str | None = None

@@ -20,6 +20,8 @@ class UiAction:
     en: str
     show: bool = True  # in the footer
     key_display: str | None = None
+    # Bound only by this screen (its keys mean nothing elsewhere); the palette and help list it.
+    screen: str | None = None
 
     @property
     def group(self) -> str:
@@ -35,7 +37,10 @@ GROUP_TITLES = {
     "tree": ("Árbol", "Tree"),
     "nav": ("Moverse", "Move"),
     "app": ("Aplicación", "App"),
+    "env": ("Entorno", "Environment"),
 }
+
+ENV = "environment"  # the Environment screen's name
 
 ACTIONS: tuple[UiAction, ...] = (
     UiAction("step.apply", "a", "apply_step", "Aplicar", "Apply"),
@@ -55,6 +60,39 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False),
     UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
     UiAction("app.quit", "q", "quit", "Salir", "Quit"),
+    # The Environment screen: `e` opens it from anywhere (not in the main footer, full at 80
+    # columns); the others are its own keys. `environment('vm_up')` runs the screen's `vm_up`
+    # when it is shown, else opens it (from the palette).
+    UiAction("env.open", "e", "environment", "Las VMs del lab", "The lab's VMs", False),
+    UiAction("env.up", "U", "environment('vm_up')", "Arrancar", "Up", False, screen=ENV),
+    UiAction("env.halt", "H", "environment('vm_halt')", "Apagar", "Halt", False, screen=ENV),
+    UiAction(
+        "env.provision",
+        "P",
+        "environment('vm_provision')",
+        "Aprovisionar",
+        "Provision",
+        False,
+        screen=ENV,
+    ),
+    UiAction(
+        "env.target", "t", "environment('vm_target')", "VM/todas", "VM/all", False, screen=ENV
+    ),
+    UiAction("env.ssh", "s", "environment('vm_ssh')", "ssh", "ssh", False, screen=ENV),
+    UiAction("env.status", "R", "environment('vm_status')", "Estado", "Status", False, screen=ENV),
+    UiAction(
+        "env.cancel", "x", "environment('vm_cancel')", "Cancelar", "Cancel", False, screen=ENV
+    ),
+    UiAction(
+        "env.back",
+        "escape",
+        "environment('vm_back')",
+        "Volver",
+        "Back",
+        False,
+        key_display="esc",
+        screen=ENV,
+    ),
 )
 
 
@@ -70,7 +108,12 @@ def bindings(lang: str) -> list[Binding]:
             tooltip=a.description("es" if lang == "en" else "en"),
         )
         for a in ACTIONS
+        if a.screen is None
     ]
+
+
+def screen_actions(screen: str) -> list[UiAction]:
+    return [a for a in ACTIONS if a.screen == screen]
 
 
 def by_id(action_id: str) -> UiAction:

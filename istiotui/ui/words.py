@@ -50,6 +50,73 @@ _WORDS: dict[str, tuple[str, str]] = {
     "jump": ("Ir al paso", "Go to step"),
     "language": ("Idioma", "Language"),
     "catch_up": ("Ponerse al día hasta este paso", "Catch up to this step"),
+    # the Environment screen
+    "env_title": ("Entorno", "Environment"),
+    "env_target_one": ("sobre {machine}", "on {machine}"),
+    "env_target_all": ("sobre todas las VMs", "on every VM"),
+    "env_reading": ("leyendo vagrant status…", "reading vagrant status…"),
+    "env_no_folder": ("sin Vagrantfile", "no Vagrantfile"),
+    "env_col_vm": ("VM", "VM"),
+    "env_col_state": ("Estado", "State"),
+    "env_col_provider": ("Proveedor", "Provider"),
+    "env_col_ip": ("IP", "IP"),
+    "env_not_created": (
+        "{machine} aún no está creada. U la crea y la arranca (vagrant up {machine}); la primera "
+        "vez tarda 15–30 minutos.",
+        "{machine} is not created yet. U creates and boots it (vagrant up {machine}); the first "
+        "time takes 15–30 minutes.",
+    ),
+    "env_stopped": (
+        "{machine} está parada ({state}). U la arranca.",
+        "{machine} is stopped ({state}). U starts it.",
+    ),
+    "env_unknown": (
+        "Estado de {machine} desconocido: Vagrant no contestó (ver arriba).",
+        "{machine}'s state is unknown: Vagrant did not answer (see above).",
+    ),
+    "env_other": ("{machine}: {state}.", "{machine}: {state}."),
+    "env_ssh_reading": (
+        "leyendo vagrant ssh-config {machine}…",
+        "reading vagrant ssh-config {machine}…",
+    ),
+    "env_mobaxterm": (
+        "MobaXterm: Session → SSH con estos datos; usuario y contraseña: vagrant. s copia el "
+        "comando ssh.",
+        "MobaXterm: Session → SSH with these details; user and password: vagrant. s copies the "
+        "ssh command.",
+    ),
+    "env_copied": ("Copiado: {command}", "Copied: {command}"),
+    "env_no_ssh": (
+        "{machine} no está en marcha: no hay datos SSH.",
+        "{machine} is not running: no SSH details.",
+    ),
+    "env_busy": (
+        "Ya hay una acción en curso: x la cancela.",
+        "An action is running: x cancels it.",
+    ),
+    "env_nothing": ("No hay ninguna acción en curso.", "No action is running."),
+    "env_no_machine": ("No hay ninguna VM que elegir.", "There is no VM to choose."),
+    "env_confirm_up": (
+        "¿Ejecutar vagrant up{args}? Crea y arranca {what}: la primera vez, 15–30 minutos y "
+        "~1 GB de descarga.",
+        "Run vagrant up{args}? It creates and boots {what}: the first time takes 15–30 minutes "
+        "and a ~1 GB download.",
+    ),
+    "env_confirm_halt": (
+        "¿Ejecutar vagrant halt{args}? Apaga {what}: el clúster deja de responder.",
+        "Run vagrant halt{args}? It shuts down {what}: the cluster stops answering.",
+    ),
+    "env_yes": ("Sí", "Yes"),
+    "env_running": ("{command}: {phase}", "{command}: {phase}"),
+    "env_cancelling": (
+        "cancelando (Vagrant termina su paso)…",
+        "cancelling (Vagrant finishes its step)…",
+    ),
+    "env_done": ("{command}: terminado", "{command}: finished"),
+    "env_failed": ("{command}: falló: {error}", "{command}: failed: {error}"),
+    "env_cancelled": ("{command}: cancelado", "{command}: cancelled"),
+    "env_all": ("todas las VMs", "every VM"),
+    "env_idle": ("Sin acciones en curso.", "No action running."),
 }
 
 
