@@ -6,6 +6,8 @@ import argparse
 import asyncio
 from typing import TYPE_CHECKING
 
+from istiotui.cli.flags import add_cluster_flags
+
 if TYPE_CHECKING:
     from istiotui.traffic.engine import ProbeRun, ProbeSpec
 
@@ -26,6 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-H", "--header", action="append", default=[], metavar="NAME:VALUE")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
     parser.add_argument("--new-connections", action="store_true", help="no keep-alive, as curl")
+    parser.add_argument(
+        "--from",
+        dest="from_pod",
+        metavar="POD",
+        help="send from inside the mesh, from this pod ([NAMESPACE/]NAME, e.g. default/curl-…): "
+        "through its sidecar on the local cluster, by exec on a real one",
+    )
+    parser.add_argument("--container", help="the pod's container to exec in (real clusters)")
+    add_cluster_flags(parser)
     parser.add_argument(
         "--classify",
         help="reviews-version, stars, status, flag, latency or header:NAME "
@@ -60,7 +71,40 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise SystemExit(f"istiotui probe: {exc}") from None
+    if args.from_pod:
+        return _from_pod(args, spec)
     result = asyncio.run(run_probe(spec, Target()))
+    print(render(spec, result))
+    return 0 if result.summary.errors == 0 else 1
+
+
+def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:
+    """In-mesh probes: the pod's labels pick it out for the vantage that owns the how."""
+    from istiotui.cli.session import open_session
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.traffic.vantage import VantageUnavailable, probe
+
+    namespace, _, name = args.from_pod.rpartition("/")
+    namespace = namespace or "default"
+    if not (args.local or args.context or args.kubeconfig):
+        args.local = True  # the embedded cluster unless a real one is named
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"istiotui probe: {exc}") from None
+    try:
+        pod = session.objects.get("v1", "Pod", name, namespace)
+        if pod is None:
+            raise SystemExit(f"istiotui probe: no pod {name} in namespace {namespace}")
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        target = session.vantages.pod_target(namespace, selector, args.container)
+        result = asyncio.run(probe(spec, target))
+    except (VantageUnavailable, ClusterError) as exc:
+        raise SystemExit(f"istiotui probe: {exc}") from None
+    finally:
+        session.close()
     print(render(spec, result))
     return 0 if result.summary.errors == 0 else 1
 

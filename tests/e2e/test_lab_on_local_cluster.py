@@ -74,6 +74,21 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     assert int(overflow.group(1)) > 0
 
 
+def test_probe_command_from_a_pod(lab_run: LabRun, capsys, monkeypatch) -> None:
+    from istiotui.cli.main import main
+
+    for key, value in lab_run.env.items():
+        monkeypatch.setenv(key, value)  # `--local` attaches to this cluster
+    lab_run.reach("cb-deploy-fortio")
+    pods = lab_run.session.objects.list("v1", "Pod", "default", "app=fortio")
+    fortio = pods[0]["metadata"]["name"]
+    argv = ["probe", "http://httpbin:8000/get", "--from", f"default/{fortio}", "-n", "5"]
+    assert main([*argv, "--local"]) == 0
+    assert "Code 200 : 5 (100.0 %)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="no pod nope in namespace default"):
+        main(["probe", "http://httpbin:8000/get", "--from", "default/nope", "--local"])
+
+
 def test_mirroring_copies_every_request_to_v2(lab_run: LabRun) -> None:
     assert_passed(lab_run.verify("mirror-all-v1"))
     report = lab_run.verify("mirror-to-v2")
