@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from istiotui.mesh.labels import selects as labels_select
+
 
 def _spec(obj: dict) -> dict:
     return obj.get("spec") or {}
@@ -185,10 +187,7 @@ def summarise(obj: dict, now: datetime | None = None) -> str:
 
 def selects(selector: dict | None, labels: dict | None) -> bool:
     """Whether a matchLabels selector picks an object with these labels (empty picks none)."""
-    if not selector:
-        return False
-    labels = labels or {}
-    return all(labels.get(k) == v for k, v in selector.items())
+    return labels_select(selector, labels, empty_selects_all=False)
 
 
 def istio_version(deployments: Iterable[dict]) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from istiotui.local.addresses import INGRESS_HOST, INGRESS_PORT
+from istiotui.mesh.labels import selects as labels_select
 
 DOMAIN = "svc.cluster.local"
 SIDECAR_CONTAINER = "istio-proxy"
@@ -278,4 +279,5 @@ def gather(objects: list[dict[str, Any]]) -> Mesh:
 
 
 def selects(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
-    return selector is not None and all(labels.get(k) == v for k, v in selector.items())
+    # No selector at all selects nothing; an empty one (a subset without labels) selects all.
+    return selector is not None and labels_select(selector, labels, empty_selects_all=True)

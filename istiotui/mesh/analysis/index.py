@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from istiotui.mesh.labels import selects as labels_select
+
 CLUSTER_DOMAIN = "svc.cluster.local"
 
 
@@ -28,7 +30,7 @@ def host_matches(pattern: str, host: str) -> bool:
 
 
 def selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in selector.items())
+    return labels_select(selector, labels, empty_selects_all=True)
 
 
 @dataclass(frozen=True)
