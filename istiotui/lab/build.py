@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from istiotui.lab.manifests import CLUSTER_SCOPED_KINDS
+from istiotui.lab.manifests import cluster_scoped
 from istiotui.lab.model import (
     Action,
     AllOf,
@@ -137,7 +137,7 @@ class Builder:
 
 
 def _ref(value: Rec, ns: str) -> ObjectRef:
-    scoped = value["kind"] in CLUSTER_SCOPED_KINDS
+    scoped = cluster_scoped(value["kind"])
     return ObjectRef(value["kind"], value["name"], None if scoped else value.get("namespace") or ns)
 
 

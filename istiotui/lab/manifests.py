@@ -14,11 +14,11 @@ from typing import Any
 from istiotui.lab.errors import LoaderError, Problem
 from istiotui.lab.model import ManifestObject, Source
 from istiotui.lab.yamlsource import MapNode, ScalarNode, YamlSyntaxError, parse_documents, to_python
+from istiotui.mesh.kinds import lookup
 
-# Kinds without a namespace that the lab's manifests may hold; everything else is namespaced.
-CLUSTER_SCOPED_KINDS = frozenset(
+# Cluster-scoped kinds a manifest may hold beyond the kinds table (which knows its own).
+_OTHER_CLUSTER_SCOPED = frozenset(
     {
-        "Namespace",
         "Node",
         "PersistentVolume",
         "StorageClass",
@@ -32,6 +32,14 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "APIService",
     }
 )
+
+
+def cluster_scoped(kind_name: str) -> bool:
+    """Whether objects of this kind have no namespace (the kinds table first)."""
+    known = lookup(kind_name)
+    if known is not None:
+        return not known.namespaced
+    return kind_name in _OTHER_CLUSTER_SCOPED
 
 
 def read_objects(
@@ -101,7 +109,7 @@ def resolve(
     for obj in objects:
         body = copy.deepcopy(obj.body)
         metadata = body["metadata"]
-        if body["kind"] in CLUSTER_SCOPED_KINDS:
+        if cluster_scoped(body["kind"]):
             out.append(ManifestObject(body, obj.source))
             continue
         own = metadata.get("namespace")
