@@ -12,11 +12,13 @@ Without it the API stands alone (pods marked running, no processes): what the AP
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 
 from istiotui.local import addresses
 from istiotui.local.apiserver import ApiServer
 from istiotui.local.controller import Controller
+from istiotui.local.envoy_bootstrap import ADMIN_HOST
 from istiotui.local.kubeconfig import write as write_kubeconfig
 from istiotui.local.runtime import PodRuntime
 from istiotui.local.state import StateDir
@@ -65,10 +67,22 @@ class LocalCluster:
         return self.api.url
 
     async def start(self) -> None:
-        """Listen first (a port in use fails before anything else starts), then reconcile."""
+        """Listen first (a port in use fails before anything else starts), then reconcile.
+        Whatever fails half-way stops what had started before the error goes on."""
         await self.api.start()
+        try:
+            await self._start_behind_the_api()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_behind_the_api(self) -> None:
         write_kubeconfig(self.state.kubeconfig, self.url)
         if self.dataplane is not None and self.installer is not None:
+            # Envoy binds the ingress only once a gateway exists, and one listener it cannot
+            # bind makes every later apply fail: find out now, and say which port.
+            _check_free(*self.dataplane.options.ingress_address, "ISTIOTUI_INGRESS_PORT")
+            _check_free(ADMIN_HOST, self.dataplane.envoy.admin_port, "ISTIOTUI_ENVOY_ADMIN_PORT")
             from istiotui.local.workloads import launcher, tls_standin
 
             # Known once the API listens (its port may have been 0): one stand-in per cluster.
@@ -91,3 +105,13 @@ class LocalCluster:
 
             await launcher.stop(self._standin)
         self.store.flush()
+
+
+def _check_free(host: str, port: int, variable: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise RuntimeError(
+                f"{host}:{port} is already in use; set {variable} to a free port"
+            ) from None

@@ -165,8 +165,12 @@ class EnvoySupervisor:
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=5), connector=aiohttp.TCPConnector(limit=4)
         )
-        await self._spawn()
-        await self._wait_ready(timeout)
+        try:
+            await self._spawn()
+            await self._wait_ready(timeout)
+        except BaseException:
+            await self.stop()  # an Envoy that never became ready is not left behind
+            raise
         self._watch = asyncio.create_task(self._keep_running(), name="envoy-supervisor")
 
     async def _spawn(self) -> None:

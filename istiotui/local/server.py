@@ -36,6 +36,11 @@ async def serve(state: StateDir, host: str, port: int) -> int:
         logging.error("%s", exc)
         print(f"istiotui local: {exc}", file=sys.stderr)
         return EXIT_PORT_IN_USE
+    except Exception as exc:  # Envoy, a workload, a bind: say which, in the log `up` shows
+        logging.debug("start-up failure", exc_info=True)
+        logging.error("the local cluster could not start: %s", exc)
+        print(f"istiotui local: the local cluster could not start: {exc}", file=sys.stderr)
+        return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -228,9 +228,6 @@ def test_delete_and_logs(kubectl, server: Server, bookinfo: str) -> None:  # typ
 
 
 @needs_new_kubectl
-@pytest.mark.skipif(
-    not LAB_BOOKINFO.exists(), reason="the lab's Bookinfo manifest is not there yet"
-)
 def test_the_labs_own_bookinfo_manifest(kubectl) -> None:  # type: ignore[no-untyped-def]
     kubectl("create", "ns", "lab-bookinfo")
     out = kubectl("apply", "-f", str(LAB_BOOKINFO), "-n", "lab-bookinfo").stdout

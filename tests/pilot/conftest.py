@@ -118,30 +118,33 @@ async def live(tmp_path_factory: Any) -> AsyncIterator[Live]:
         "reviews-v2": Backend("reviews-v2", pod_ip(BASE + 2), 9080),
         "slow-v1": Backend("slow-v1", pod_ip(BASE + 3), 8080, delay=0.5),
     }
-    for b in backends.values():
-        await b.start()
-    # The external host's stand-in: TLS on an address only the mesh's clusters point at.
-    certs = self_signed(tmp_path_factory.mktemp("certs"))
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(certs / "cert.pem", certs / "key.pem")
-    external = Backend("cnn-standin", "127.30.200.1", free_port())
-    await external.start(tls)
-    backends[external.name] = external
-    ingress = ("127.0.0.1", free_port())
-    options = PilotOptions(
-        log_dir=state / "logs",
-        ingress_address=ingress,
-        external_hosts={EXTERNAL_HOST: (external.address, external.port)},
-    )
     envoy = EnvoySupervisor(state, admin_port=free_port())
-    await envoy.start()
+    envoy_started = False
     try:
+        for b in backends.values():
+            await b.start()
+        # The external host's stand-in: TLS on an address only the mesh's clusters point at.
+        certs = self_signed(tmp_path_factory.mktemp("certs"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(certs / "cert.pem", certs / "key.pem")
+        external = Backend("cnn-standin", "127.30.200.1", free_port())
+        backends[external.name] = external
+        await external.start(tls)
+        ingress = ("127.0.0.1", free_port())
+        options = PilotOptions(
+            log_dir=state / "logs",
+            ingress_address=ingress,
+            external_hosts={EXTERNAL_HOST: (external.address, external.port)},
+        )
+        envoy_started = True  # stop() is safe on a half-started supervisor too
+        await envoy.start()
         yield Live(
             envoy, options, backends, mesh_objects(), sidecar_ip(pod_ip(BASE + 10)), ingress,
             state / "logs", certs,
         )  # fmt: skip
     finally:
-        await envoy.stop()
+        if envoy_started:
+            await envoy.stop()
         for b in backends.values():
             if b.runner is not None:
                 await b.runner.cleanup()

@@ -69,21 +69,18 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
         "ISTIOTUI_ENVOY_ADMIN_PORT": str(admin),
         "ISTIOTUI_LOCAL_BLOCK": BLOCK,
     }
+    api = None
     try:
         server = start_cluster(state, **settings)
-    except daemon.DaemonError as exc:
-        pytest.skip(f"the local cluster with its data plane did not start: {exc}")
-    api = config.new_client_from_config(config_file=str(state.kubeconfig))
-    try:
-        if not _answers(f"http://127.0.0.1:{admin}/ready"):
-            pytest.skip(
-                f"the local cluster's Envoy (admin http://127.0.0.1:{admin}) does not answer: "
-                "the data plane is not wired"
-            )
+        api = config.new_client_from_config(config_file=str(state.kubeconfig))
+        assert _answers(f"http://127.0.0.1:{admin}/ready"), (
+            f"the local cluster's Envoy (admin http://127.0.0.1:{admin}) does not answer"
+        )
         env = {**os.environ, "KUBECONFIG": str(state.kubeconfig), "HOME": str(state.root)}
         yield Mesh(server, api, _deploy(api), env)
     finally:
-        api.close()
+        if api is not None:
+            api.close()
         daemon.down(state)
 
 

@@ -99,9 +99,8 @@ async def test_apply_probe_verdict_on_the_local_cluster(
 
     def connector():
         session = connect()
-        # cli/session.py builds the ingress URL from the default port; this cluster's is free.
-        ingress = f"http://127.0.0.1:{local_env['ISTIOTUI_INGRESS_PORT']}"
-        session.vantages = dataclasses.replace(session.vantages, ingress=ingress)
+        # The session is built as the app builds it: it must have read this cluster's port.
+        assert session.vantages.ingress == f"http://127.0.0.1:{local_env['ISTIOTUI_INGRESS_PORT']}"
         return session
 
     app = make_app(connector=connector, start_step=STEP, state_dir=Path(tmp_path))

@@ -180,7 +180,9 @@ async def test_a_rejected_manifest_names_file_line_and_field(on_local, make_app,
     )
 
 
-async def test_probe_rounds_repeat_until_stopped(on_local, make_app, lab, tmp_path) -> None:
+async def test_probe_rounds_repeat_until_stopped(
+    on_local, make_app, lab, tmp_path, monkeypatch
+) -> None:
     """`p` runs rounds of the first probe; a closed ingress gives errors, not a crash."""
     import socket
 
@@ -190,12 +192,10 @@ async def test_probe_rounds_repeat_until_stopped(on_local, make_app, lab, tmp_pa
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
 
+    monkeypatch.setenv("ISTIOTUI_INGRESS_PORT", str(closed_port))  # the API alone: no ingress
+
     def connector():
-        session = open_session(LOCAL)
-        session.vantages = dataclasses.replace(
-            session.vantages, ingress=f"http://127.0.0.1:{closed_port}"
-        )
-        return session
+        return open_session(LOCAL)
 
     step = lab.step("routing-gateway")
     app = make_app(connector=connector, start_step="bookinfo-productpage", state_dir=tmp_path)

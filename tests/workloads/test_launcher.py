@@ -120,14 +120,18 @@ async def test_stop_escalates_to_sigkill(root: Path) -> None:
     )
     spec = ContainerSpec("default", "stubborn-1", "main", "test/stubborn", ip(44), root)
     running = await launcher.start_container(spec, implementation=stubborn)
-    assert running.pid is not None and alive(running.pid)
-    deadline = time.monotonic() + 10
-    while "up" not in spec.log_path.read_text():  # its SIGTERM handler is set once it says up
-        assert time.monotonic() < deadline, "the stubborn process never started"
-        await asyncio.sleep(0.02)
-    code = await launcher.stop(running, grace=0.3)
-    assert code == -9
-    assert group_members(running.pid) == []
+    try:
+        assert running.pid is not None and alive(running.pid)
+        deadline = time.monotonic() + 10
+        while "up" not in spec.log_path.read_text():  # its SIGTERM handler is set once it's up
+            assert time.monotonic() < deadline, "the stubborn process never started"
+            await asyncio.sleep(0.02)
+        code = await launcher.stop(running, grace=0.3)
+        assert code == -9
+        assert group_members(running.pid) == []
+    finally:
+        if running.process is not None and running.process.returncode is None:
+            await launcher.kill_group(running.process, 0.1)
 
 
 async def test_fortio_image_serves_echo_on_8080(root: Path) -> None:
