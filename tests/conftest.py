@@ -76,5 +76,10 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         return LocalClusterHandle(state.root, running.url, running.pid, env)
 
     yield start
-    for state in started:
-        daemon.down(state)
+    failures = []
+    for state in started:  # every cluster is stopped, even when one of them will not stop
+        try:
+            daemon.down(state)
+        except Exception as exc:
+            failures.append(f"{state.root}: {exc}")
+    assert not failures, failures

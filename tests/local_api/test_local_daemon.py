@@ -126,8 +126,8 @@ def test_server_leaves_with_the_process_it_was_told_to_follow(state: Path) -> No
         running = daemon.up(StateDir(state), "127.0.0.1", 0)
     finally:
         del os.environ["ISTIOTUI_LOCAL_EXIT_WITH_PID"]
-    parent.kill()
-    parent.wait()
+        parent.kill()
+        parent.wait()
     wait_for(lambda: _gone(running.pid), "the server to follow its parent out")
     assert f"process {parent.pid} is gone" in (state / "server.log").read_text()
 

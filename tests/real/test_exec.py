@@ -171,11 +171,13 @@ def test_a_client_that_leaves_stops_the_command(
         command=["sh", "-c", "echo $$; exec sleep 60"], stdout=True, stderr=True, stdin=False,
         tty=False, _preload_content=False,
     )  # fmt: skip
-    resp.update(timeout=5)
-    pid = int(wait_for(lambda: resp.readline_stdout(timeout=1), "the command's pid"))
-    assert Path(f"/proc/{pid}").exists()
-    resp.close()
-    private.close()
+    try:
+        resp.update(timeout=5)
+        pid = int(wait_for(lambda: resp.readline_stdout(timeout=1), "the command's pid"))
+        assert Path(f"/proc/{pid}").exists()
+    finally:
+        resp.close()
+        private.close()
     wait_for(lambda: not _alive(pid), f"exec'ed process {pid} gone after the client left")
 
 

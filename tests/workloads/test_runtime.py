@@ -81,12 +81,15 @@ async def test_a_failing_container_stops_its_siblings(root: Path) -> None:
             },
         ],
     )
-    with pytest.raises(RuntimeError, match="exited with code"):
-        await runtime.start(mixed, ip(62), root / "logs" / "bookinfo" / "mixed-1")
-    assert runtime.readiness(mixed) == {}
-    # details started and was stopped again: nothing listens on the pod IP any more.
-    result = await launcher.exec_command(
-        launcher.ContainerSpec("x", "y", "z", "curlimages/curl", ip(63), root, sidecar=False),
-        ["curl", "-s", f"http://{ip(62)}:9080/health"],
-    )
-    assert result.returncode == 7
+    try:
+        with pytest.raises(RuntimeError, match="exited with code"):
+            await runtime.start(mixed, ip(62), root / "logs" / "bookinfo" / "mixed-1")
+        assert runtime.readiness(mixed) == {}
+        # details started and was stopped again: nothing listens on the pod IP any more.
+        result = await launcher.exec_command(
+            launcher.ContainerSpec("x", "y", "z", "curlimages/curl", ip(63), root, sidecar=False),
+            ["curl", "-s", f"http://{ip(62)}:9080/health"],
+        )
+        assert result.returncode == 7
+    finally:
+        await runtime.close()  # only after the checks: a regression leaves nothing behind

@@ -25,12 +25,14 @@ async def standin(root: Path) -> AsyncIterator[RunningContainer]:
     running = await launcher.start_tls_standin(root, bind=STANDIN[0], port=STANDIN[1])
     pod = client_pod(root)
     # The sidecar passes TLS through untouched; here a byte relay stands where it listens.
-    relay = await tcp_relay(sidecar_ip(pod.pod_ip), 443, STANDIN)
+    relay = None
     try:
+        relay = await tcp_relay(sidecar_ip(pod.pod_ip), 443, STANDIN)
         yield running
     finally:
-        relay.close()
-        await relay.wait_closed()
+        if relay is not None:
+            relay.close()
+            await relay.wait_closed()
         await stop_and_check([running])
 
 
