@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: `istiotui --help` and other commands need not load aiohttp.
-    from istiotui.traffic.engine import ProbeSpec, Target, run_probe
+    from istiotui.traffic.engine import LoginFailed, ProbeSpec, Target, run_probe
 
     headers = {}
     for item in args.header:
@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"istiotui probe: {exc}") from None
     if args.from_pod:
         return _from_pod(args, spec)
-    result = asyncio.run(run_probe(spec, Target()))
+    try:
+        result = asyncio.run(run_probe(spec, Target()))
+    except LoginFailed as exc:
+        raise SystemExit(f"istiotui probe: {exc}") from None
     print(render(spec, result))
     return 0 if result.summary.errors == 0 else 1
 

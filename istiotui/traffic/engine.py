@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -37,10 +38,22 @@ class ProbeSpec:
     classify: str = "status"
 
     def __post_init__(self) -> None:
-        if self.count < 1 or self.concurrency < 1:
-            raise ValueError("count and concurrency must be positive")
-        if self.qps < 0 or self.timeout <= 0:
-            raise ValueError("qps must be ≥ 0 and timeout > 0")
+        # One message per field, naming it and the value, so a command can pass it on as is.
+        for name, value, ok, rule in (
+            ("count", self.count, self.count >= 1, "≥ 1"),
+            ("concurrency", self.concurrency, self.concurrency >= 1, "≥ 1"),
+            ("qps", self.qps, self.qps >= 0, "≥ 0"),
+            ("timeout", self.timeout, self.timeout > 0, "> 0"),
+        ):
+            if not ok:
+                raise ValueError(f"{name}: must be {rule}, got {value:g}")
+        classifier(self.classify)  # raises ValueError naming the known ones
+        if "://" in self.url:
+            parsed = urlsplit(self.url)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError(f"url: {self.url!r} is not an http(s) URL")
+        elif not self.url.startswith("/"):
+            raise ValueError(f"url: {self.url!r} is neither a path nor an http(s) URL")
 
 
 @dataclass(frozen=True)
@@ -119,9 +132,14 @@ async def _read_body(resp: aiohttp.ClientResponse) -> bytes:
     return b"".join(chunks)
 
 
+class LoginFailed(ConnectionError):
+    """productpage's login did not take; the message names the user and the URL."""
+
+
 async def _login(session: aiohttp.ClientSession, target: Target, spec: ProbeSpec) -> None:
     headers = {"Host": spec.host} if spec.host else {}
-    url = target.url("/login")
+    # productpage's form lives on the probed origin, whatever path the probe asks for.
+    url = target.url("/login") if target.base_url else urljoin(spec.url, "/login")
     timeout = aiohttp.ClientTimeout(total=spec.timeout)
     async with session.post(
         url,
@@ -132,7 +150,7 @@ async def _login(session: aiohttp.ClientSession, target: Target, spec: ProbeSpec
     ) as resp:
         await resp.read()
         if resp.status >= 400:
-            raise ConnectionError(f"login as {spec.user} failed: HTTP {resp.status} from {url}")
+            raise LoginFailed(f"login as {spec.user} at {url} failed: HTTP {resp.status}")
 
 
 async def run_probe(
@@ -187,7 +205,14 @@ async def run_probe(
         connector=_connector(target, spec), cookie_jar=aiohttp.CookieJar(unsafe=True)
     ) as session:
         if spec.user:
-            await _login(session, target, spec)
+            try:
+                await _login(session, target, spec)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if isinstance(exc, LoginFailed):
+                    raise
+                raise LoginFailed(
+                    f"login as {spec.user} failed: {str(exc) or type(exc).__name__}"
+                ) from None
         await asyncio.gather(*(worker(session) for _ in range(spec.concurrency)))
     elapsed = time.perf_counter() - started
     return ProbeRun(responses, summarise(responses, elapsed))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from istiotui.cli.main import main
-from istiotui.traffic.engine import ProbeSpec, Target, run_probe
+from istiotui.traffic.engine import LoginFailed, ProbeSpec, Target, run_probe
 
 
 @dataclass
@@ -143,11 +144,37 @@ async def test_qps_paces_the_requests(server) -> None:
     assert run.summary.elapsed >= 0.08
 
 
-def test_bad_specs_are_refused() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        ProbeSpec("/", count=-1)
-    with pytest.raises(ValueError, match="classifier"):
-        asyncio.run(run_probe(ProbeSpec("/", classify="colour"), Target("http://127.0.0.1:1")))
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"count": -1}, "count: must be ≥ 1, got -1"),
+        ({"concurrency": 0}, "concurrency: must be ≥ 1, got 0"),
+        ({"qps": -2}, "qps: must be ≥ 0, got -2"),
+        ({"timeout": 0}, "timeout: must be > 0, got 0"),
+        ({"classify": "colour"}, "unknown classifier 'colour'"),
+        ({"url": "ftp://x/"}, "url: 'ftp://x/' is not an http"),
+        ({"url": "notaurl"}, "url: 'notaurl' is neither a path"),
+    ],
+)
+def test_bad_specs_are_refused_naming_the_field(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ProbeSpec(**{"url": "/", **kwargs})
+
+
+async def test_login_on_a_full_url_uses_its_origin(server) -> None:
+    base, seen = server
+    run = await run_probe(ProbeSpec(f"{base}/productpage", count=2, user="jason"), Target())
+    assert run.summary.statuses == {200: 2}
+    assert seen.users == ["jason", "jason"]
+
+
+async def test_a_failed_login_names_the_user_and_the_url(server) -> None:
+    base, _ = server
+    with pytest.raises(
+        LoginFailed,
+        match=r"login as jason at http://127\.0\.0\.1:\d+/nowhere/login failed: HTTP 404",
+    ):
+        await run_probe(ProbeSpec("/productpage", user="jason"), Target(base + "/nowhere"))
 
 
 async def test_probe_command_prints_a_fortio_like_summary(server, capsys) -> None:
