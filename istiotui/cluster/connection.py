@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
@@ -39,7 +40,8 @@ def _from_kubeconfig(
     path = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
     configuration = client.Configuration()
     try:
-        contexts, active = config.list_kube_config_contexts(config_file=path.split(os.pathsep)[0])
+        # The client merges every file of a KUBECONFIG list itself.
+        contexts, active = config.list_kube_config_contexts(config_file=path)
         chosen = context or active["name"]
         if not any(c["name"] == chosen for c in contexts):
             names = ", ".join(c["name"] for c in contexts) or "none"
@@ -50,7 +52,8 @@ def _from_kubeconfig(
             client_configuration=configuration,
             persist_config=False,
         )
-    except (ConfigException, OSError) as exc:
+    except (ConfigException, OSError, yaml.YAMLError, TypeError, AttributeError, KeyError) as exc:
+        # A kubeconfig that is not YAML, or not shaped like one, is the user's file to fix.
         raise ClusterUnreachable(f"cannot use kubeconfig {path}: {exc}") from None
     return configuration, chosen
 

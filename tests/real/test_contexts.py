@@ -3,6 +3,7 @@ silent fails within the connect timeout with a message that names it."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,3 +77,27 @@ def test_a_missing_kubeconfig_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     with pytest.raises(ClusterUnreachable, match=f"cannot use kubeconfig {missing}"):
         connect(str(missing))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"), [("a: [\n", "line 2, column 1"), ("- a\n", "list indices")]
+)
+def test_a_kubeconfig_that_is_not_one_names_the_file_and_why(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text(text)
+    with pytest.raises(ClusterUnreachable, match=f"cannot use kubeconfig {broken}") as info:
+        connect(str(broken))
+    assert says in str(info.value)
+
+
+def test_contexts_of_every_file_in_a_kubeconfig_list(server: Server, tmp_path: Path) -> None:
+    empty = tmp_path / "first"
+    empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    both = f"{empty}{os.pathsep}{server.kubeconfig}"
+    conn = connect(both, "istiotui-local")
+    try:
+        assert conn.context == "istiotui-local"
+    finally:
+        conn.close()
