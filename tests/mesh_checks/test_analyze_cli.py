@@ -99,3 +99,14 @@ def test_unreadable_input_exits_2_with_file_and_line(tmp_path, capsys, text: str
     path = write(tmp_path, text)
     assert main(["analyze", str(path)]) == 2
     assert f"{path}:" in capsys.readouterr().err
+
+
+def test_a_malformed_object_is_named_not_analysed(tmp_path, capsys) -> None:
+    path = write(
+        tmp_path,
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: reviews}\nspec:\n  hosts: 5\n",
+    )
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1: VirtualService reviews: spec.hosts:" in err
