@@ -19,7 +19,6 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward
 
-from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.exec import handshake_error
 
 log = logging.getLogger(__name__)
@@ -109,9 +108,10 @@ class PortForward:
         self.connections += 1
         try:
             forward, remote, where = self.open()
-        except ClusterError as exc:
-            self.last_error = str(exc)
-            log.warning("%s", exc)
+        except Exception as exc:  # no ready pod, a refused handshake, a dropped socket, …
+            # The client sees its connection closed at once, not a hang, and the reason is kept.
+            self.last_error = str(exc) or type(exc).__name__
+            log.warning("port-forward to port %s: %s", self.remote_port, self.last_error)
             conn.close()
             return
         try:
