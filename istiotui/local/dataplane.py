@@ -44,6 +44,10 @@ class DataPlane:
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._live_ips: frozenset[str] = frozenset()
+        # Changes to what the pilot reads are counted; a sync with nothing new returns at once.
+        self._generation = 0
+        self._live_generation = -1
+        self._live: EnvoyConfig | None = None
         self.last_error: str | None = None
 
     async def start(self) -> None:
@@ -61,6 +65,7 @@ class DataPlane:
 
     def _on_change(self, change: Change) -> None:
         if change.kind.kind in MESH_KINDS:
+            self._generation += 1
             self._dirty.set()
 
     async def _follow(self) -> None:
@@ -80,6 +85,9 @@ class DataPlane:
     async def sync(self) -> EnvoyConfig:
         """Compile what the store holds now and make it live; returns the live configuration."""
         async with self._lock:
+            generation = self._generation
+            if self._live is not None and generation == self._live_generation:
+                return self._live  # nothing the pilot reads has changed since the last push
             objects = self._objects()
             try:
                 config = compile_mesh(objects, self.options)
@@ -91,6 +99,7 @@ class DataPlane:
             self._live_ips = frozenset(
                 (o.get("status") or {}).get("podIP", "") for o in objects if o.get("kind") == "Pod"
             )
+            self._live, self._live_generation = config, generation
             return config
 
     async def settle(self) -> None:
