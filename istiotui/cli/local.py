@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 
 from istiotui.local import addresses, daemon
@@ -10,10 +11,31 @@ from istiotui.local.kubeconfig import CONTEXT
 from istiotui.local.state import StateDir
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1–65535)")
+    return int(text)
+
+
+def _loopback(text: str) -> str:
+    try:
+        if ipaddress.ip_address(text).is_loopback:
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r}: the local cluster listens on 127.0.0.0/8 only")
+
+
 def _up(args: argparse.Namespace) -> int:
     state = StateDir.default()
     try:
-        running = daemon.up(state, args.host, args.port)
+        addresses.check_environment()
+        port = args.port if args.port is not None else addresses.api_port()
+    except ValueError as exc:
+        print(f"istiotui local up: {exc}", file=sys.stderr)
+        return 2
+    try:
+        running = daemon.up(state, args.host, port)
     except daemon.DaemonError as exc:
         print(f"istiotui local up: {exc}", file=sys.stderr)
         return 1
@@ -53,11 +75,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_up = sub.add_parser("up", help="start the local cluster in the background")
     p_up.add_argument(
         "--port",
-        type=int,
-        default=addresses.api_port(),
+        type=_port,
+        default=None,
         help=f"API port (default {addresses.API_PORT}, or $ISTIOTUI_API_PORT)",
     )
-    p_up.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    p_up.add_argument(
+        "--host", type=_loopback, default="127.0.0.1", help="loopback address to listen on"
+    )
     p_up.set_defaults(func=_up)
     sub.add_parser("down", help="stop the local cluster").set_defaults(func=_down)
     sub.add_parser("status", help="show address, pid and kubeconfig").set_defaults(func=_status)

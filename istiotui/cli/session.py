@@ -7,6 +7,7 @@ to the layers below as plain values.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from istiotui.cli.flags import LOCAL_CONTEXT
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
@@ -55,9 +56,18 @@ def _local_connection() -> Connection:
 
     state = StateDir.default()
     try:
-        daemon.up(state, port=addresses.api_port())  # the running one when it is up already
-    except daemon.DaemonError as exc:
+        addresses.check_environment()
+        was_running = daemon.status(state) is not None
+        running = daemon.up(state, port=addresses.api_port())  # attaches when it is up already
+    except (daemon.DaemonError, ValueError) as exc:
         raise ClusterUnreachable(f"the local cluster could not start: {exc}") from None
+    if not was_running:
+        # It outlives this command (Envoy and the lab's pods keep running): say so once.
+        print(
+            f"istiotui: started the local cluster at {running.url}; it keeps running — "
+            "stop it with `istiotui local down`",
+            file=sys.stderr,
+        )
     try:
         return connect(str(state.kubeconfig), LOCAL_CONTEXT)
     except ClusterUnreachable as exc:

@@ -82,3 +82,8 @@ def standin_ip(api_port: int) -> str:
     """Where this cluster's stand-in for the lab's external host listens: one address per local
     cluster (derived from its API port), so two clusters on one machine never share it."""
     return str(STANDIN_NET.network_address + (api_port % 65534) + 1)
+
+
+def check_environment() -> None:
+    """Every ISTIOTUI_* address setting read once: ValueError names the first bad one."""
+    api_port(), ingress_port(), envoy_admin_port(), block()

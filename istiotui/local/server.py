@@ -30,6 +30,12 @@ async def serve(state: StateDir, host: str, port: int) -> int:
     # processes, pods marked running.
     data_plane = os.environ.get(DATA_PLANE_ENV, "1") != "0"
     cluster = LocalCluster(state, host, port, data_plane=data_plane)
+    # Handlers first: a signal during start-up lets the start finish, then stops it cleanly,
+    # instead of killing the server with Envoy and pods half-started.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
     try:
         await cluster.start()
     except PortInUseError as exc:
@@ -41,10 +47,6 @@ async def serve(state: StateDir, host: str, port: int) -> int:
         logging.error("the local cluster could not start: %s", exc)
         print(f"istiotui local: the local cluster could not start: {exc}", file=sys.stderr)
         return 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.add_signal_handler(sig, stop.set)
     watchdog = _exit_with(os.environ.get(EXIT_WITH_PID_ENV), stop)
     info = {"pid": os.getpid(), "url": cluster.url, "host": host, "port": cluster.api.port}
     tmp = state.info_file.with_suffix(".tmp")
