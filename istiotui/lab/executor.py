@@ -7,8 +7,12 @@ manual actions are the learner's to do: they are reported, never run.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -48,13 +52,23 @@ def _with_namespace(bodies: Iterable[dict], namespace: str | None) -> list[dict]
 
 
 class Executor:
-    def __init__(self, objects: Objects, cluster: ClusterKind, progress: Progress = print) -> None:
+    def __init__(
+        self,
+        objects: Objects,
+        cluster: ClusterKind,
+        progress: Progress = print,
+        cancelled: threading.Event | None = None,
+    ) -> None:
         self.objects = objects
         self.cluster = cluster
         self.progress = progress
+        # Set by whoever runs us in a thread (the app, on quit): waits and istioctl stop at once.
+        self.cancelled = cancelled or threading.Event()
 
     def run(self, actions: Iterable[m.Action]) -> None:
         for action in actions:
+            if self.cancelled.is_set():
+                raise StepFailed("cancelled")
             try:
                 self._one(action)
             except ClusterError as exc:
@@ -111,14 +125,31 @@ class Executor:
                 "istioctl is not on PATH: download Istio (curl -L https://istio.io/downloadIstio"
                 " | sh -) and add istio-<version>/bin to PATH, or run scripts/install-istio.sh"
             )
+        # Its own process group, so that a cancel stops istioctl and whatever it started.
         with subprocess.Popen(
-            [exe, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            [exe, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         ) as proc:
+            watcher = threading.Thread(target=self._stop_on_cancel, args=(proc,), daemon=True)
+            watcher.start()
             assert proc.stdout is not None
             for line in proc.stdout:
                 self.progress(line.rstrip())
+            proc.wait()
+        if self.cancelled.is_set():
+            raise StepFailed(f"istioctl {' '.join(args)}: cancelled")
         if proc.returncode:
             raise StepFailed(f"istioctl {' '.join(args)} exited with {proc.returncode}")
+
+    def _stop_on_cancel(self, proc: subprocess.Popen[str]) -> None:
+        while proc.poll() is None:
+            if self.cancelled.wait(0.5):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                return
 
     def _wait(self, action: m.Wait) -> None:
         kind = lookup(action.kind)
@@ -140,7 +171,8 @@ class Executor:
                     f"{action.source}: {kind.kind} {what} in {action.namespace} not "
                     f"{action.until} after {action.timeout:g} s"
                 )
-            time.sleep(0.5)
+            if self.cancelled.wait(0.5):
+                raise StepFailed(f"{action.source}: waiting for {what}: cancelled")
 
 
 def _done(until: str, items: list[dict]) -> bool:

@@ -7,6 +7,7 @@ results into messages. Nothing here imports Textual.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -74,6 +75,9 @@ class Backend:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._watcher: Watcher | None = None
+        # Set on close: a step's waits and istioctl in a worker thread end, so quitting never
+        # waits for them (the executor checks it between and during actions).
+        self._closing = threading.Event()
 
     @property
     def cluster(self) -> str:
@@ -105,6 +109,7 @@ class Backend:
             self._watcher = None
 
     def close(self) -> None:
+        self._closing.set()
         self.stop_watch()
         self.session.close()
 
@@ -156,7 +161,7 @@ class Backend:
 
     def run(self, actions: Iterable[m.Action], progress: Callable[[str], None]) -> None:
         """Carry out actions; StepFailed (with file:line) when one is rejected."""
-        Executor(self.session.objects, self.cluster, progress).run(actions)
+        Executor(self.session.objects, self.cluster, progress, self._closing).run(actions)
 
     # -- reading -------------------------------------------------------------
 
