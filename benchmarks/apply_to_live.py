@@ -128,9 +128,7 @@ def reviews_to(subset: str) -> dict[str, Any]:
 
 async def run(applies: int) -> int:
     with tempfile.TemporaryDirectory(prefix="istiotui-bench-") as tmp:
-        options = PilotOptions(
-            log_dir=Path(tmp) / "logs", ingress_address=("127.0.0.1", free_port())
-        )
+        options = PilotOptions(log_dir=Path(tmp) / "logs")
         base = mesh()
         configs = [compile_mesh([*base, reviews_to(s)], options) for s in ("v1", "v2")]
         envoy = EnvoySupervisor(Path(tmp), admin_port=free_port())

@@ -1,8 +1,9 @@
 """Shared test support: local clusters that never meet a learner's, or each other.
 
-Every local cluster a test starts gets its own state dir, API port, ingress port and Envoy admin
-port, and dies with the test run (`ISTIOTUI_LOCAL_EXIT_WITH_PID`) even if the run is killed before
-its teardown. `env` holds what a command must see to attach to that cluster (`--local`).
+Every local cluster a test starts gets its own state dir, address block and free ports (the API's
+and Envoy's admin, chosen at start as for a learner), and dies with the test run
+(`ISTIOTUI_LOCAL_EXIT_WITH_PID`) even if the run is killed before its teardown. `env` holds what a
+command must see to attach to that cluster (`--local`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class LocalClusterHandle:
-    state: Path
+    state: Path  # the cluster's own folder (`local/` under ISTIOTUI_STATE_DIR)
     url: str
     pid: int
     env: dict[str, str]
+    envoy_admin: str | None = None  # Envoy's admin URL, on the free port it took
 
     @property
     def kubeconfig(self) -> Path:
@@ -35,7 +37,19 @@ class LocalClusterHandle:
 
     @property
     def ingress(self) -> str:
-        return f"http://127.0.0.1:{self.env['ISTIOTUI_INGRESS_PORT']}"
+        """The ingress gateway pod's HTTP port: where the lab's port-forward leads."""
+        from kubernetes import client, config
+
+        api = config.new_client_from_config(str(self.kubeconfig), context="istiotui-local")
+        try:
+            pods = client.CoreV1Api(api).list_namespaced_pod(
+                "istio-system", label_selector="istio=ingressgateway"
+            )
+        finally:
+            api.close()
+        ips = sorted(p.status.pod_ip for p in pods.items if p.status.pod_ip)
+        assert ips, "no ingress gateway pod with an address"
+        return f"http://{ips[0]}:8080"
 
 
 StartLocal = Callable[..., LocalClusterHandle]
@@ -50,13 +64,12 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     started: list[StateDir] = []
 
     def start(name: str, data_plane: bool = True, **extra: str) -> LocalClusterHandle:
-        state = StateDir(tmp_path_factory.mktemp(name))
+        root = tmp_path_factory.mktemp(name)
+        state = StateDir(root / "local")  # where StateDir.default() finds it under this root
         env = {
             # Address block 0 is the learner's; each test cluster takes its own.
             "ISTIOTUI_LOCAL_BLOCK": str(1 + len(started) % 11),
-            "ISTIOTUI_STATE_DIR": str(state.root),
-            "ISTIOTUI_INGRESS_PORT": str(free_port()),
-            "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
+            "ISTIOTUI_STATE_DIR": str(root),
             "ISTIOTUI_LOCAL_DATA_PLANE": "1" if data_plane else "0",
             "ISTIOTUI_LOCAL_EXIT_WITH_PID": str(os.getpid()),
             **extra,
@@ -73,7 +86,7 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
                     os.environ[key] = value
         started.append(state)
         env["ISTIOTUI_API_PORT"] = str(running.port)
-        return LocalClusterHandle(state.root, running.url, running.pid, env)
+        return LocalClusterHandle(state.root, running.url, running.pid, env, running.envoy_admin)
 
     yield start
     failures = []

@@ -77,7 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--port",
         type=_port,
         default=None,
-        help=f"API port (default {addresses.API_PORT}, or $ISTIOTUI_API_PORT)",
+        help="API port on 127.0.0.1 (default: $ISTIOTUI_API_PORT, else the one used last time "
+        "if it is free, else any free port)",
     )
     p_up.add_argument(
         "--host", type=_loopback, default="127.0.0.1", help="loopback address to listen on"

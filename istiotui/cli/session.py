@@ -40,10 +40,8 @@ def open_session(args: argparse.Namespace) -> Session:
         cluster=cluster,  # type: ignore[arg-type]
         list_pods=list_pods,
         get_service=get_service,
-        ingress=f"http://{addresses.INGRESS_HOST}:{addresses.ingress_port()}"
-        if cluster == "local"
-        else None,
         sidecar_of=addresses.sidecar_ip if cluster == "local" else None,
+        bind_port=addresses.bind_port if cluster == "local" else None,
         ca_file=str(local_ca.ca_bundle_path(state.root)) if cluster == "local" else None,
         # Real clusters: exec into client pods and port-forwards go through the API.
         api_client=connection.api_client if cluster == "real" else None,

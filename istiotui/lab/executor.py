@@ -7,16 +7,14 @@ manual actions are the learner's to do: they are reported, never run.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from istiotui import process_group
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
@@ -131,7 +129,7 @@ class Executor:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            start_new_session=True,
+            **process_group.spawn_options(),
         ) as proc:
             watcher = threading.Thread(target=self._stop_on_cancel, args=(proc,), daemon=True)
             watcher.start()
@@ -147,8 +145,7 @@ class Executor:
     def _stop_on_cancel(self, proc: subprocess.Popen[str]) -> None:
         while proc.poll() is None:
             if self.cancelled.wait(0.5):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
+                process_group.stop(proc, grace=5.0)
                 return
 
     def _wait(self, action: m.Wait) -> None:

@@ -8,21 +8,21 @@ editable install or a checkout).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import istiotui
+from istiotui import settings
 
-SCENARIOS_ENV = "ISTIOTUI_SCENARIOS"
-ISTIO_MANIFESTS_ENV = "ISTIOTUI_ISTIO_MANIFESTS"
+SCENARIOS_ENV = settings.SCENARIOS.name
+ISTIO_MANIFESTS_ENV = settings.ISTIO_MANIFESTS.name
 
 _PACKAGE = Path(istiotui.__file__).resolve().parent
 
 
-def _find(env: str, name: str) -> Path:
-    value = os.environ.get(env)
-    if value:
-        return Path(value).expanduser().resolve()
+def _find(setting: settings.Setting[Path | None], name: str) -> Path:
+    value = setting.get()
+    if value is not None:
+        return value.resolve()
     installed = _PACKAGE / "_data" / name
     if installed.is_dir():
         return installed
@@ -31,16 +31,16 @@ def _find(env: str, name: str) -> Path:
 
 def scenarios_dir() -> Path:
     """The directory holding `lab.yaml` and the section files."""
-    return _find(SCENARIOS_ENV, "scenarios")
+    return _find(settings.SCENARIOS, "scenarios")
 
 
 def istio_manifests_dir(scenarios: Path | None = None) -> Path:
     """The `istio-manifests/` folder; next to a given scenarios directory when it has one."""
-    if scenarios is not None and not os.environ.get(ISTIO_MANIFESTS_ENV):
+    if scenarios is not None and not settings.ISTIO_MANIFESTS.is_set():
         sibling = scenarios.parent / "istio-manifests"
         if sibling.is_dir():
             return sibling.resolve()
-    return _find(ISTIO_MANIFESTS_ENV, "istio-manifests")
+    return _find(settings.ISTIO_MANIFESTS, "istio-manifests")
 
 
 def display_path(path: Path, scenarios: Path) -> str:

@@ -4,53 +4,48 @@ Each pod gets a pod IP (its app containers bind there, as on a pod network) and,
 sidecar, a sidecar IP with the same last two octets: the pod's outbound Envoy listeners bind there,
 one per service port, and the pod's workloads send their outbound requests to it, as iptables
 capture would on a real node. Addresses are derived from a pod's index so that they stay stable.
+
+Ports: a port a manifest declares is what every surface shows (kubectl, Envoy's cluster and stat
+names, logs, URLs). Where a process of the cluster really binds is `bind_port(address, port)`:
+declared ports below 1024 on the cluster's own addresses are bound `LOW_PORT_OFFSET` higher, so
+that an ordinary user runs the whole lab (no root, no sysctl). The launcher, the pilot, the API's
+port-forward and the client shims all ask this one function.
+
+Nothing of the cluster listens on a fixed host port: the API and Envoy's admin take a free port at
+start (recorded in `server.json`) unless a setting names one, and the way in to the mesh is the
+lab's own `kubectl port-forward` to the ingress gateway's pod.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
+
+from istiotui import settings
 
 POD_NET = ipaddress.IPv4Network("127.10.0.0/16")
 SIDECAR_NET = ipaddress.IPv4Network("127.20.0.0/16")
 # Two local clusters on one machine (tests, a second state dir) take different blocks: block b
 # puts pods in 127.(10+20b).0.0/16 and sidecars ten above, so their addresses never meet.
-BLOCK_ENV = "ISTIOTUI_LOCAL_BLOCK"
-_BLOCKS = 12
-# The gateways' well-known listener address on this machine (what the lab's port-forward gives).
-INGRESS_HOST = "127.0.0.1"
-INGRESS_PORT = 8080
-ENVOY_ADMIN_PORT = 15000
-API_PORT = 6443
+BLOCK_ENV = settings.LOCAL_BLOCK.name
+_BLOCKS = settings.BLOCKS
+# Privileged ports (below 1024) are bound this much higher: 80 → 10080, 443 → 10443. Clear of the
+# ports the lab's manifests declare and of the kernel's ephemeral range (32768 and up).
+LOW_PORT_OFFSET = 10000
+PRIVILEGED_BELOW = 1024
 
 
-def _port(variable: str, default: int) -> int:
-    # Environment, read at each call: tests and a second local cluster move ports this way.
-    value = os.environ.get(variable)
-    if not value:
-        return default
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise ValueError(f"{variable}={value!r} is not a port number")
-    return int(value)
-
-
-def api_port() -> int:
-    return _port("ISTIOTUI_API_PORT", API_PORT)
-
-
-def ingress_port() -> int:
-    return _port("ISTIOTUI_INGRESS_PORT", INGRESS_PORT)
+def api_port() -> int | None:
+    """The API port a setting asks for, or None (the one used last time if free, else any)."""
+    return settings.API_PORT.get()
 
 
 def envoy_admin_port() -> int:
-    return _port("ISTIOTUI_ENVOY_ADMIN_PORT", ENVOY_ADMIN_PORT)
+    """The Envoy admin port a setting asks for, or 0 (any free port, found after start)."""
+    return settings.ENVOY_ADMIN_PORT.get() or 0
 
 
 def block() -> int:
-    value = os.environ.get(BLOCK_ENV) or "0"
-    if not value.isdigit() or int(value) >= _BLOCKS:
-        raise ValueError(f"{BLOCK_ENV}={value!r}: a block number from 0 to {_BLOCKS - 1}")
-    return int(value)
+    return settings.LOCAL_BLOCK.get()
 
 
 def pod_net() -> ipaddress.IPv4Network:
@@ -84,6 +79,30 @@ def standin_ip(api_port: int) -> str:
     return str(STANDIN_NET.network_address + (api_port % 65534) + 1)
 
 
+def is_cluster_address(address: str) -> bool:
+    """Whether `address` is one a local cluster gives out (a pod, a sidecar, a stand-in)."""
+    octets = address.split(".")
+    if len(octets) != 4 or octets[0] != "127" or not octets[1].isdigit():
+        return False
+    second = int(octets[1])
+    return second == 250 or (10 <= second < 10 + 20 * _BLOCKS and second % 10 == 0)
+
+
+def bind_port(address: str, port: int) -> int:
+    """Where a process of the cluster really binds (or is reached) for a declared `port` on
+    `address`: the same port, except privileged ones on the cluster's own addresses."""
+    if port < PRIVILEGED_BELOW and is_cluster_address(address):
+        return port + LOW_PORT_OFFSET
+    return port
+
+
+def declared_port(address: str, port: int) -> int:
+    """The inverse of `bind_port`: the port a manifest declared for a bound one."""
+    if is_cluster_address(address) and LOW_PORT_OFFSET <= port < LOW_PORT_OFFSET + PRIVILEGED_BELOW:
+        return port - LOW_PORT_OFFSET
+    return port
+
+
 def check_environment() -> None:
-    """Every ISTIOTUI_* address setting read once: ValueError names the first bad one."""
-    api_port(), ingress_port(), envoy_admin_port(), block()
+    """Every ISTIOTUI_* setting read once: SettingError (a ValueError) names the first bad one."""
+    settings.check()

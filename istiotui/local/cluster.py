@@ -51,10 +51,7 @@ class LocalCluster:
         from istiotui.local.pilot.model import PilotOptions
         from istiotui.local.workloads.runtime import WorkloadRuntime
 
-        options = PilotOptions(
-            log_dir=self.state.logs,
-            ingress_address=(addresses.INGRESS_HOST, addresses.ingress_port()),
-        )
+        options = PilotOptions(log_dir=self.state.logs)
         self.dataplane = DataPlane(
             self.store, self.state.root, options, addresses.envoy_admin_port()
         )
@@ -65,6 +62,11 @@ class LocalCluster:
     @property
     def url(self) -> str:
         return self.api.url
+
+    @property
+    def envoy_admin(self) -> str | None:
+        """Envoy's admin URL (its port is chosen at start), or None without a data plane."""
+        return self.dataplane.envoy.admin_url if self.dataplane is not None else None
 
     async def start(self) -> None:
         """Listen first (a port in use fails before anything else starts), then reconcile.
@@ -79,10 +81,12 @@ class LocalCluster:
     async def _start_behind_the_api(self) -> None:
         write_kubeconfig(self.state.kubeconfig, self.url)
         if self.dataplane is not None and self.installer is not None:
-            # Envoy binds the ingress only once a gateway exists, and one listener it cannot
-            # bind makes every later apply fail: find out now, and say which port.
-            _check_free(*self.dataplane.options.ingress_address, "ISTIOTUI_INGRESS_PORT")
-            _check_free(ADMIN_HOST, self.dataplane.envoy.admin_port, "ISTIOTUI_ENVOY_ADMIN_PORT")
+            if self.dataplane.envoy.requested_admin_port:  # a setting named it: say if it is busy
+                _check_free(
+                    ADMIN_HOST,
+                    self.dataplane.envoy.requested_admin_port,
+                    "ISTIOTUI_ENVOY_ADMIN_PORT",
+                )
             from istiotui.local.workloads import launcher, tls_standin
 
             # Known once the API listens (its port may have been 0): one stand-in per cluster.
@@ -108,7 +112,10 @@ class LocalCluster:
 
 
 def _check_free(host: str, port: int, variable: str) -> None:
+    # Bound as Envoy will bind it (SO_REUSEADDR): a port left in TIME_WAIT by the last run is
+    # free to it, and refusing it would fail every `down` then `up` for a minute.
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from istiotui import settings
 from istiotui.local.store import Store
 
 
@@ -16,7 +16,7 @@ def utc_now() -> datetime:
 
 
 def _bookmark_seconds() -> float:
-    return float(os.environ.get("ISTIOTUI_LOCAL_BOOKMARK_SECONDS", "30"))
+    return settings.LOCAL_BOOKMARK_SECONDS.get()
 
 
 @dataclass

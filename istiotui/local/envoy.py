@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
-import os
 import shutil
-import signal
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from istiotui.local.addresses import ENVOY_ADMIN_PORT
+from istiotui import process_group
 from istiotui.local.envoy_bootstrap import ADMIN_HOST, base_id, dynamic_bootstrap, envoy_binary
 from istiotui.local.envoy_files import discovery_response, split_routes, write_atomically
 from istiotui.local.pilot import EnvoyConfig, canonical
@@ -81,41 +77,20 @@ def _describe(stat: str) -> str:
     return f"route table {table} of {proxy} ({listener}, RDS)"
 
 
-def _load_libc() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-# Loaded here, not in the child: between fork and exec only the prctl call itself may run.
-_LIBC = _load_libc()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Have Linux SIGTERM Envoy if this process dies without stopping it (e.g. SIGKILL).
-
-    The signal fires when the forking thread exits: start the supervisor from the thread that
-    runs the event loop for the cluster's whole life (the main thread normally).
-    """
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class EnvoySupervisor:
     def __init__(
         self,
         state_dir: Path,
-        admin_port: int = ENVOY_ADMIN_PORT,
+        admin_port: int = 0,
         *,
         binary: str | None = None,
         concurrency: int = 2,
         drain_seconds: int = 2,
     ) -> None:
         self.state_dir = Path(state_dir)
+        # 0: Envoy takes a free port and writes it to `admin_address_path`; read after each start
+        # (a restarted Envoy may get another one).
+        self.requested_admin_port = admin_port
         self.admin_port = admin_port
         self.binary = binary or envoy_binary()
         self.concurrency = concurrency
@@ -125,6 +100,7 @@ class EnvoySupervisor:
         self.cds_path = self.dir / "cds" / "cds.json"
         self.rds_dir = self.dir / "rds"
         self.log_path = self.dir / "envoy.log"
+        self.admin_address_path = self.dir / "admin.address"
         self.restarts = 0
         self._proc: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -159,7 +135,7 @@ class EnvoySupervisor:
             empty = {"version_info": EMPTY_VERSION, "resources": []}
             write_atomically(path, json.dumps(empty).encode())
         shutil.rmtree(self.rds_dir, ignore_errors=True)
-        bootstrap = dynamic_bootstrap(self.admin_port, self.lds_path, self.cds_path)
+        bootstrap = dynamic_bootstrap(self.requested_admin_port, self.lds_path, self.cds_path)
         (self.dir / "bootstrap.json").write_text(json.dumps(bootstrap, indent=1), encoding="utf-8")
         self._stopping = False
         self._session = aiohttp.ClientSession(
@@ -175,12 +151,15 @@ class EnvoySupervisor:
 
     async def _spawn(self) -> None:
         self._ready.clear()
+        self.admin_address_path.unlink(missing_ok=True)
+        self.admin_port = self.requested_admin_port
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 self.binary,
                 "-c", str(self.dir / "bootstrap.json"),
                 "--base-id", str(base_id(self.state_dir)),
+                "--admin-address-path", str(self.admin_address_path),
                 "--concurrency", str(self.concurrency),
                 "--drain-time-s", str(self.drain_seconds),
                 "--drain-strategy", "immediate",
@@ -192,8 +171,9 @@ class EnvoySupervisor:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
+                # Dies with the cluster even if the cluster is killed: start the supervisor from
+                # the thread that runs the event loop for the cluster's whole life.
+                **process_group.spawn_options(die_with_parent=True),
             )  # fmt: skip
         finally:
             log.close()
@@ -205,6 +185,9 @@ class EnvoySupervisor:
                 raise EnvoyError(
                     f"envoy exited while starting; see {self.log_path}:\n{self._tail()}"
                 )
+            if not self.admin_port and not self._read_admin_address():
+                await asyncio.sleep(0.02)
+                continue
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with self._http().get(f"{self.admin_url}/ready") as resp:
                     if resp.status == 200:
@@ -212,6 +195,18 @@ class EnvoySupervisor:
                         return
             await asyncio.sleep(0.05)
         raise EnvoyError(f"envoy did not become ready within {timeout:.0f}s; see {self.log_path}")
+
+    def _read_admin_address(self) -> bool:
+        """The admin port Envoy chose, once it has written it ("127.0.0.1:PORT")."""
+        try:
+            text = self.admin_address_path.read_text().strip()
+        except OSError:
+            return False
+        port = text.rpartition(":")[2]
+        if not port.isdigit():
+            return False
+        self.admin_port = int(port)
+        return True
 
     async def _keep_running(self) -> None:
         """Restart Envoy on the current files whenever it exits without being asked to."""
@@ -246,14 +241,7 @@ class EnvoySupervisor:
             self._watch = None
         proc = self._proc
         if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), grace)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                await proc.wait()
+            await process_group.stop_async(proc, grace)
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSMsgType, web
 
 from istiotui.local import spdy
+from istiotui.local.addresses import bind_port
 
 CONNECT_TIMEOUT = 5.0
 READ_CHUNK = 32 * 1024
@@ -100,7 +101,8 @@ class SpdySession:
         assert pair.data is not None and pair.error is not None
         try:
             reader, pair.writer = await asyncio.wait_for(
-                asyncio.open_connection(self.pod_ip, pair.port), CONNECT_TIMEOUT
+                asyncio.open_connection(self.pod_ip, bind_port(self.pod_ip, pair.port)),
+                CONNECT_TIMEOUT,
             )
         except (OSError, TimeoutError) as exc:
             pair.ready.set()

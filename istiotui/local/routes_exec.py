@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 from collections.abc import Sequence
 
 from aiohttp import WSMsgType, web
 
+from istiotui import process_group
 from istiotui.local import channels as ch
 from istiotui.local import status as st
 from istiotui.local.context import Context
@@ -144,8 +144,8 @@ class _ExecSession:
                 await reader
             if process.returncode is None:  # the client went away: nothing may outlive it
                 await launcher.kill_group(process, KILL_GRACE)
-            with contextlib.suppress(ProcessLookupError):  # nor what it left in the background
-                os.killpg(process.pid, signal.SIGKILL)
+            # nor what it left in the background
+            process_group.signal_group(process.pid, signal.SIGKILL)
         await self._finish(128 - code if code < 0 else code)  # killed by signal N: 128+N
 
     async def _pump(self, stream: asyncio.StreamReader, channel: int) -> None:
@@ -170,8 +170,7 @@ class _ExecSession:
         # The client closed the WebSocket: stop the command and all it started (its own process
         # group), as kubectl's Ctrl-C does on a real cluster.
         if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+            process_group.signal_group(process.pid, signal.SIGTERM)
 
     async def _send(self, channel: int, payload: bytes) -> None:
         if self.ws.closed:

@@ -16,6 +16,7 @@ from aiohttp import WSMsgType, web
 
 from istiotui.local import channels as ch
 from istiotui.local import status as st
+from istiotui.local.addresses import bind_port
 from istiotui.local.context import Context
 from istiotui.local.portforward_spdy import SpdySession
 from istiotui.local.routes_exec import POD_PATH, running_pod
@@ -89,7 +90,8 @@ class _Forward:
         for i, port in enumerate(self.ports):
             try:
                 reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.pod_ip, port), CONNECT_TIMEOUT
+                    asyncio.open_connection(self.pod_ip, bind_port(self.pod_ip, port)),
+                    CONNECT_TIMEOUT,
                 )
             except (OSError, TimeoutError) as exc:
                 errno = exc.errno if isinstance(exc, OSError) else None

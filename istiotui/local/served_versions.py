@@ -9,13 +9,13 @@ the served versions, and every URL under another version is 404, as on such a cl
 from __future__ import annotations
 
 import json
-import os
 
 from aiohttp import web
 
+from istiotui import settings
 from istiotui.local import status as st
 
-ENV = "ISTIOTUI_LOCAL_ISTIO_VERSIONS"
+ENV = settings.LOCAL_ISTIO_VERSIONS.name
 GROUP = "networking.istio.io"
 
 
@@ -26,8 +26,7 @@ def _filter_group(group: dict, served: list[str]) -> dict:
 
 def middleware(environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """The middleware, or a pass-through when the variable is unset."""
-    raw = (environ if environ is not None else os.environ).get(ENV, "")
-    served = [v.strip() for v in raw.split(",") if v.strip()]
+    served = list(settings.LOCAL_ISTIO_VERSIONS.get(environ))
 
     @web.middleware
     async def narrow(request: web.Request, handler):  # type: ignore[no-untyped-def]

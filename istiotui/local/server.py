@@ -16,19 +16,20 @@ import signal
 import sys
 from pathlib import Path
 
+from istiotui import process_group, settings
 from istiotui.local.apiserver import PortInUseError
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.state import StateDir
 
 EXIT_PORT_IN_USE = 3
-EXIT_WITH_PID_ENV = "ISTIOTUI_LOCAL_EXIT_WITH_PID"
-DATA_PLANE_ENV = "ISTIOTUI_LOCAL_DATA_PLANE"
+EXIT_WITH_PID_ENV = settings.LOCAL_EXIT_WITH_PID.name
+DATA_PLANE_ENV = settings.LOCAL_DATA_PLANE.name
 
 
 async def serve(state: StateDir, host: str, port: int) -> int:
     # ISTIOTUI_LOCAL_DATA_PLANE=0 serves the API alone (the API's own tests): no Envoy, no
     # processes, pods marked running.
-    data_plane = os.environ.get(DATA_PLANE_ENV, "1") != "0"
+    data_plane = settings.LOCAL_DATA_PLANE.get()
     cluster = LocalCluster(state, host, port, data_plane=data_plane)
     # Handlers first: a signal during start-up lets the start finish, then stops it cleanly,
     # instead of killing the server with Envoy and pods half-started.
@@ -47,8 +48,14 @@ async def serve(state: StateDir, host: str, port: int) -> int:
         logging.error("the local cluster could not start: %s", exc)
         print(f"istiotui local: the local cluster could not start: {exc}", file=sys.stderr)
         return 1
-    watchdog = _exit_with(os.environ.get(EXIT_WITH_PID_ENV), stop)
-    info = {"pid": os.getpid(), "url": cluster.url, "host": host, "port": cluster.api.port}
+    watchdog = _exit_with(settings.LOCAL_EXIT_WITH_PID.get(), stop)
+    info = {
+        "pid": os.getpid(),
+        "url": cluster.url,
+        "host": host,
+        "port": cluster.api.port,
+        "envoy_admin": cluster.envoy_admin,
+    }
     tmp = state.info_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     os.replace(tmp, state.info_file)
@@ -61,12 +68,11 @@ async def serve(state: StateDir, host: str, port: int) -> int:
     return 0
 
 
-def _exit_with(pid_text: str | None, stop: asyncio.Event) -> asyncio.Task[None] | None:
+def _exit_with(pid: int | None, stop: asyncio.Event) -> asyncio.Task[None] | None:
     """With ISTIOTUI_LOCAL_EXIT_WITH_PID set (test sessions set it to their own pid), stop when
     that process is gone, so that a test run killed before its teardown leaves no server."""
-    if not pid_text:
+    if pid is None:
         return None
-    pid = int(pid_text)
 
     async def watch() -> None:
         while True:
@@ -99,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(serve(state, args.host, args.port))
     finally:
+        # What `kubectl exec … sh -c '… &'` left in sessions of its own is the cluster's too.
+        mark = settings.OWNER.get()
+        if mark:
+            process_group.sweep_owned(mark, grace=2.0)
         for f in (state.pid_file, state.info_file):
             if f.exists() and (f != state.pid_file or f.read_text().strip() == str(os.getpid())):
                 f.unlink()

@@ -1,7 +1,7 @@
 """The local cluster's state dir and the files in it.
 
-`$ISTIOTUI_STATE_DIR` if set (tests point it at a tmp dir), else `$XDG_STATE_HOME/istiotui/local/`,
-else `~/.local/state/istiotui/local/`. Layout:
+`local/` under istiotui's state folder (`$ISTIOTUI_STATE_DIR`, else `$XDG_STATE_HOME/istiotui`,
+else `~/.local/state/istiotui`; see istiotui.settings). Layout:
 
     server.pid        pid of the running server (its process group id too)
     server.json       address and pid of the running server, written once it listens
@@ -13,17 +13,14 @@ else `~/.local/state/istiotui/local/`. Layout:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from istiotui import settings
+
 
 def default_dir() -> Path:
-    override = os.environ.get("ISTIOTUI_STATE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "istiotui" / "local"
+    return settings.state_root() / "local"
 
 
 @dataclass(frozen=True)

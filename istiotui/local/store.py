@@ -29,11 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from istiotui import settings
 from istiotui.local import status as st
 from istiotui.mesh.kinds import KINDS, Kind, by_kind
 
-# How many changes a watch can resume across (ISTIOTUI_LOCAL_WATCH_HISTORY overrides it).
-HISTORY = int(os.environ.get("ISTIOTUI_LOCAL_WATCH_HISTORY", "5000"))
 SAVE_DELAY = 0.05
 _NS_MISMATCH = (
     "the namespace of the provided object does not match the namespace sent on the request"
@@ -86,7 +85,7 @@ class Store:
         self.clock = clock
         self.rv = 0
         self._objects: dict[str, dict[tuple[str, str], dict]] = {}
-        self._history: deque[Change] = deque(maxlen=HISTORY)
+        self._history: deque[Change] = deque(maxlen=settings.LOCAL_WATCH_HISTORY.get())
         self._watches: list[Watch] = []
         self._listeners: list[Callable[[Change], None]] = []
         self._save_handle: asyncio.TimerHandle | None = None

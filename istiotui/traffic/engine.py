@@ -61,6 +61,8 @@ class Target:
     base_url: str = ""  # e.g. http://127.0.0.1:8080; empty when the spec's URL is complete
     resolve_to: str | None = None  # every host name resolves here (a sidecar address)
     ca_file: str | None = None  # to trust the local TLS stand-in
+    # The local cluster's port mapping (address, declared port) → the port really listened on.
+    bind_port: Callable[[str, int], int] | None = field(default=None, compare=False)
 
     def url(self, path_or_url: str) -> str:
         if "://" in path_or_url:
@@ -77,8 +79,9 @@ class ProbeRun:
 class _FixedResolver(AbstractResolver):
     """Resolves every name to one address: the client pod's sidecar."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, bind_port: Callable[[str, int], int] | None) -> None:
         self._address = address
+        self._bind_port = bind_port
 
     async def resolve(
         self, host: str, port: int = 0, family: int = socket.AF_INET
@@ -87,7 +90,7 @@ class _FixedResolver(AbstractResolver):
             {
                 "hostname": host,
                 "host": self._address,
-                "port": port,
+                "port": self._bind_port(self._address, port) if self._bind_port else port,
                 "family": socket.AF_INET,
                 "proto": 0,
                 "flags": socket.AI_NUMERICHOST,
@@ -113,7 +116,7 @@ def _connector(target: Target, spec: ProbeSpec) -> aiohttp.TCPConnector:
         "ssl": ssl_context,
     }
     if target.resolve_to:
-        kwargs["resolver"] = _FixedResolver(target.resolve_to)
+        kwargs["resolver"] = _FixedResolver(target.resolve_to, target.bind_port)
         kwargs["use_dns_cache"] = False
     return aiohttp.TCPConnector(**kwargs)
 

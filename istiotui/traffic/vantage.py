@@ -1,8 +1,9 @@
 """Where a probe's requests leave from. The one place that knows the difference between clusters.
 
-- `ingress`: from outside the mesh through the ingress gateway. Local cluster: its listener on
-  this machine (127.0.0.1:8080 by default). Real cluster: a port-forward (through the API, no
-  kubectl) to the ingress gateway's pod, on a free local port.
+- `ingress`: from outside the mesh through the ingress gateway. Local cluster: the gateway pod's
+  own address and target port (what the lab's `kubectl port-forward svc/istio-ingressgateway
+  8080:80` reaches too). Real cluster: a port-forward (through the API, no kubectl) to the
+  ingress gateway's pod, on a free local port.
 - `pod`: from inside the mesh, from a client pod (curl, fortio). Local cluster: every name
   resolves to that pod's sidecar address, as iptables capture would make it on a node. Real
   cluster: the requests are made by `curl` (or `fortio load`) exec'ed in that pod, and come back
@@ -60,8 +61,9 @@ class Vantages:
     list_pods: PodLister
     get_service: ServiceGetter
     # Local cluster only (the wiring layer passes istiotui.local.addresses' plan):
-    ingress: str | None = None  # the ingress gateway's listener, e.g. http://127.0.0.1:8080
     sidecar_of: Callable[[str], str] | None = None  # pod IP → its sidecar's address
+    # (address, declared port) → the port its process really listens on (80 → 10080)
+    bind_port: Callable[[str, int], int] | None = field(default=None, compare=False)
     ca_file: str | None = None  # the local TLS stand-in's CA, for https from pods
     # Real clusters: the connection's kubernetes ApiClient, for exec and port-forward.
     api_client: Any = field(default=None, compare=False, repr=False)
@@ -70,8 +72,12 @@ class Vantages:
     )
 
     def ingress_target(self) -> Target:
-        if self.cluster == "local" and self.ingress is not None:
-            return Target(self.ingress)
+        if self.cluster == "local":
+            try:
+                return self._pod_address(INGRESS_NAMESPACE, INGRESS_SERVICE, INGRESS_PORT)
+            except VantageUnavailable as exc:
+                hint = "(is Istio's ingress gateway installed?)"
+                raise VantageUnavailable(f"ingress gateway: {exc} {hint}") from None
         if self.api_client is None:
             raise VantageUnavailable(
                 "probing through the ingress gateway of a real cluster needs a port-forward: "
@@ -93,7 +99,11 @@ class Vantages:
                 "restart the deployment."
             )
         if self.cluster == "local" and self.sidecar_of is not None:
-            return Target(resolve_to=self.sidecar_of(pod["status"]["podIP"]), ca_file=self.ca_file)
+            return Target(
+                resolve_to=self.sidecar_of(pod["status"]["podIP"]),
+                ca_file=self.ca_file,
+                bind_port=self.bind_port,
+            )
         if self.api_client is None:
             raise VantageUnavailable(
                 f"in-mesh probes from {namespace}/{selector} on a real cluster run through "
@@ -117,17 +127,24 @@ class Vantages:
 
     def port_forward_target(self, namespace: str, service: str, port: int) -> Target:
         if self.cluster == "local":
-            svc = self.get_service(namespace, service)
-            if svc is None:
-                raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
-            pod, target_port = self._service_pod(namespace, svc, port)
-            return Target(f"http://{pod['status']['podIP']}:{target_port}")
+            return self._pod_address(namespace, service, port)
         if self.api_client is None:
             raise VantageUnavailable(
                 f"run `kubectl port-forward svc/{service} -n {namespace} {port}:{port}` and probe "
                 f"http://127.0.0.1:{port}"
             )
         return Target(self._forward(namespace, service, port).url)
+
+    def _pod_address(self, namespace: str, service: str, port: int) -> Target:
+        """Local cluster: straight to a ready pod of the Service, at its target port."""
+        svc = self.get_service(namespace, service)
+        if svc is None:
+            raise VantageUnavailable(f"no Service {namespace}/{service}")
+        pod, target_port = self._service_pod(namespace, svc, port)
+        address = pod["status"]["podIP"]
+        if self.bind_port is not None:
+            target_port = self.bind_port(address, target_port)
+        return Target(f"http://{address}:{target_port}")
 
     def close(self) -> None:
         """Stop the port-forwards this session opened."""

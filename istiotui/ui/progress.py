@@ -1,18 +1,19 @@
 """The learner's progress per cluster context, kept between runs in a small JSON file.
 
-`$ISTIOTUI_STATE_DIR/progress/` when set (tests), else `$XDG_STATE_HOME/istiotui/progress/`
-(default `~/.local/state`). One file per context: progress on a real cluster says nothing about
-the local one.
+`progress/` under istiotui's state folder (`$ISTIOTUI_STATE_DIR`, else
+`$XDG_STATE_HOME/istiotui`, else `~/.local/state/istiotui`; see istiotui.settings). One file
+per context: progress on a real cluster says nothing about the local one.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from istiotui import settings
 
 
 class StepState(StrEnum):
@@ -35,11 +36,7 @@ _MARKS = {
 
 
 def progress_dir(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    if env.get("ISTIOTUI_STATE_DIR"):
-        return Path(env["ISTIOTUI_STATE_DIR"]) / "progress"
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "istiotui" / "progress"
+    return settings.state_root(env) / "progress"
 
 
 def _file_name(context: str) -> str:

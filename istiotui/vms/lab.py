@@ -20,12 +20,13 @@ from typing import IO
 
 import vagrant
 
+from istiotui import settings
 from istiotui.vms import machine_readable
 from istiotui.vms.actions import Action, ActionRun
 from istiotui.vms.errors import SettingsError, VagrantNotFound, VmError
 from istiotui.vms.settings import SETTINGS_NAME, LabSettings, MachineSpec, load_settings
 
-ROOT_ENV = "ISTIOTUI_VAGRANT_ROOT"
+ROOT_ENV = settings.VAGRANT_ROOT.name
 UNKNOWN = "unknown"
 VAGRANT_MISSING = (
     "Vagrant is not installed here (no `vagrant` on PATH). The lab's VMs are managed from the "
@@ -99,9 +100,9 @@ def find_lab_root(start: Path | None = None) -> Path:
     """The folder holding the Vagrantfile and settings.yaml: $ISTIOTUI_VAGRANT_ROOT, else the
     nearest one at or above `start` (default: the current directory), else istiotui's source
     checkout."""
-    explicit = os.environ.get(ROOT_ENV)
-    if explicit:
-        root = Path(explicit).expanduser()
+    explicit = settings.VAGRANT_ROOT.get()
+    if explicit is not None:
+        root = explicit
         if not (root / "Vagrantfile").is_file():
             raise VmError(f"{ROOT_ENV}={explicit}: no Vagrantfile there")
         return root

@@ -28,6 +28,7 @@ class LabRun:
     session: Session
     state: Path
     env: dict[str, str]  # what a command must see to attach to this cluster
+    envoy_admin: str | None = None  # the local Envoy's admin URL
     done: set[str] = field(default_factory=set)
     lines: list[str] = field(default_factory=list)
 
@@ -68,6 +69,6 @@ def lab_run(start_local_cluster) -> Iterator[LabRun]:
 
         session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
     try:
-        yield LabRun(load_lab(), session, cluster.state, cluster.env)
+        yield LabRun(load_lab(), session, cluster.state, cluster.env, cluster.envoy_admin)
     finally:
         session.close()

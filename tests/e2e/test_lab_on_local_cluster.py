@@ -62,7 +62,7 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     proxy_log = objects.logs("default", fortio, "istio-proxy")
     assert re.search(r'" 503 UO ', proxy_log), proxy_log[-2000:]
     # The fortio sidecar's own stats, as `pilot-agent request GET stats` would show them.
-    admin = f"http://127.0.0.1:{lab_run.env['ISTIOTUI_ENVOY_ADMIN_PORT']}/stats"
+    admin = f"{lab_run.envoy_admin}/stats"
     with urllib.request.urlopen(admin, timeout=5) as resp:
         stats = proxy_stats(resp.read().decode(), f"{fortio}.default")
     overflow = re.search(

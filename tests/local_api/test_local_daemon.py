@@ -20,7 +20,7 @@ from istiotui.local.state import StateDir
 
 
 def _cli(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ISTIOTUI_STATE_DIR": str(state)}
+    env = {**os.environ, "ISTIOTUI_STATE_DIR": str(state.parent)}  # the cluster is its `local/`
     return subprocess.run(
         [sys.executable, "-m", "istiotui.cli.main", "local", *args],
         capture_output=True,
@@ -48,8 +48,9 @@ def _gone(pid: int) -> bool:
 
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "state"
-    daemon.down(StateDir(tmp_path / "state"))  # whatever a failing test left
+    """The cluster's own folder, `local/` under the state dir the commands are given."""
+    yield tmp_path / "state" / "local"
+    daemon.down(StateDir(tmp_path / "state" / "local"))  # whatever a failing test left
 
 
 def test_up_status_down(state: Path) -> None:

@@ -130,10 +130,10 @@ async def live(tmp_path_factory: Any) -> AsyncIterator[Live]:
         external = Backend("cnn-standin", "127.30.200.1", free_port())
         backends[external.name] = external
         await external.start(tls)
-        ingress = ("127.0.0.1", free_port())
+        # The ingress gateway's pod (the first gateway of the lab's operators) on its target port.
+        ingress = (pod_ip(BASE + 21), 8080)
         options = PilotOptions(
             log_dir=state / "logs",
-            ingress_address=ingress,
             external_hosts={EXTERNAL_HOST: (external.address, external.port)},
         )
         envoy_started = True  # stop() is safe on a half-started supervisor too

@@ -24,8 +24,9 @@ def build(objects: list[dict[str, Any]], **options: Any) -> EnvoyConfig:
 
 
 def listener(cfg: EnvoyConfig, proxy: str, port: int) -> dict[str, Any]:
+    """The listener of `proxy` for a declared port (its name says it, as istiod's names do)."""
     for lis in cfg.listeners:
-        if lis["name"].startswith(proxy) and lis["address"]["socket_address"]["port_value"] == port:
+        if lis["name"].startswith(proxy) and lis["name"].rsplit("_", 1)[-1] == str(port):
             return lis
     raise AssertionError(f"no listener of {proxy} on {port}")
 
@@ -200,7 +201,8 @@ def test_circuit_breaker_thresholds_and_outlier_detection() -> None:
     }
     assert c["common_lb_config"] == {"healthy_panic_threshold": {"value": 0.0}}
     assert c["connect_timeout"] == "10s" and c["lb_policy"] == "LEAST_REQUEST"
-    assert endpoints(c) == [("127.10.0.11", 80)]
+    # httpbin's container port 80, where an ordinary user's process can bind it (80 → 10080).
+    assert endpoints(c) == [("127.10.0.11", 10080)]
 
 
 def test_subset_policy_overrides_the_top_level_one() -> None:
@@ -288,13 +290,12 @@ def test_gateway_only_virtual_services_do_not_reach_sidecars() -> None:
     ]
 
 
-def test_ingress_gateway_listens_on_target_port_and_the_ingress_address() -> None:
-    cfg = build(SCENARIOS["ingress"](), ingress_address=("127.0.0.1", 18080))
+def test_ingress_gateway_listens_on_its_pod_address_only() -> None:
+    cfg = build(SCENARIOS["ingress"]())
     on_pod = listener(cfg, "istio-ingressgateway", 8080)
-    assert on_pod["address"]["socket_address"]["address"] == "127.10.0.101"
-    alias = listener(cfg, "istio-ingressgateway", 18080)
-    assert alias["address"]["socket_address"]["address"] == "127.0.0.1"
-    assert alias["filter_chains"] == on_pod["filter_chains"]
+    assert on_pod["address"]["socket_address"] == {"address": "127.10.0.101", "port_value": 8080}
+    # Nothing of the mesh takes a host port: the way in is the lab's port-forward to the pod.
+    assert all(lis["address"]["socket_address"]["address"] != "127.0.0.1" for lis in cfg.listeners)
     vhosts = hcm(on_pod)["route_config"]["virtual_hosts"]
     assert [v["domains"] for v in vhosts] == [["httpbin.example.com", "httpbin.example.com:*"]]
     routes = vhosts[0]["routes"]
@@ -333,7 +334,7 @@ def test_egress_passthrough_by_sni_on_sidecar_and_gateway() -> None:
         "|outbound|443||edition.cnn.com"
     )
     external = cluster(cfg, "istio-egressgateway", "outbound|443||edition.cnn.com")
-    assert endpoints(external) == [("127.30.0.1", 443)]
+    assert endpoints(external) == [("127.30.0.1", 10443)]  # the stand-in's 443, unprivileged
     # The fallback chain of the sidecar passes unknown SNI through (and so fails locally).
     assert side["filter_chains"][-1]["filters"][0]["typed_config"]["cluster"].endswith(
         "|PassthroughCluster"
@@ -434,7 +435,12 @@ def test_bad_rules_are_named_in_the_error(rule: dict[str, Any], message: str) ->
 
 def test_addresses_outside_loopback_are_refused() -> None:
     with pytest.raises(PilotError, match=r"outside 127\.0\.0\.0/8"):
-        build(SCENARIOS["ingress"](), ingress_address=("0.0.0.0", 8080))
+        objects = SCENARIOS["ingress"]()
+        gateway_pod = next(
+            o for o in objects if o["kind"] == "Pod" and "ingressgateway" in o["metadata"]["name"]
+        )
+        gateway_pod["status"]["podIP"] = "0.0.0.0"
+        build(objects)
     with pytest.raises(PilotError, match="outboundTrafficPolicy"):
         build(bookinfo(), outbound_policy="DENY")
 
@@ -505,5 +511,19 @@ def test_service_entry_endpoints_by_name_need_a_stand_in() -> None:
     cfg = build([*client("curl", 20), entry])
     c = cluster(cfg, "curl", "outbound|80||api.example.com")
     # The mapped name goes to its stand-in (address and port); the unknown one is left out.
-    assert endpoints(c) == [("127.30.0.1", 443)]
+    assert endpoints(c) == [("127.30.0.1", 10443)]
     assert any("lb.example.net" in w for w in cfg.warnings)
+
+
+def test_privileged_ports_keep_their_names_and_bind_where_an_ordinary_user_may() -> None:
+    cfg = build(SCENARIOS["egress"]())
+    side = listener(cfg, "curl", 443)
+    assert side["name"].endswith("_443")
+    assert side["address"]["socket_address"]["port_value"] == 10443
+    stats = {c["name"].split("|", 1)[1] for c in cfg.clusters}
+    assert "outbound|443||edition.cnn.com" in stats  # istiod's name, the declared port
+    for lis in cfg.listeners:
+        assert lis["address"]["socket_address"]["port_value"] >= 1024, lis["name"]
+    for c in cfg.clusters:
+        for _, port in endpoints(c) if "load_assignment" in c else []:
+            assert port >= 1024, c["name"]

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from istiotui.local.addresses import bind_port
 from istiotui.local.envoy import ConfigRejected
 from istiotui.local.pilot import EnvoyConfig, compile_mesh
 from istiotui.local.pilot.stats import proxy_stats
@@ -306,10 +307,11 @@ async def test_killed_envoy_is_restarted_with_the_current_config(live: Live) -> 
 
 
 async def https_via_sidecar(live: Live, path: str) -> str:
-    """An HTTPS request as curl in the client pod makes it: TLS with SNI to the sidecar's 443."""
+    """An HTTPS request as curl in the client pod makes it: TLS with SNI to the sidecar's 443
+    (bound where an ordinary user may, as every privileged port of the cluster)."""
     tls = ssl.create_default_context(cafile=str(live.certs / "cert.pem"))
     reader, writer = await asyncio.open_connection(
-        live.sidecar, 443, ssl=tls, server_hostname=EXTERNAL_HOST
+        live.sidecar, bind_port(live.sidecar, 443), ssl=tls, server_hostname=EXTERNAL_HOST
     )
     try:
         writer.write(

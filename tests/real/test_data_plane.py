@@ -65,7 +65,6 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     admin = _free_port()
     settings = {
         "ISTIOTUI_LOCAL_DATA_PLANE": "1",
-        "ISTIOTUI_INGRESS_PORT": str(_free_port()),
         "ISTIOTUI_ENVOY_ADMIN_PORT": str(admin),
         "ISTIOTUI_LOCAL_BLOCK": BLOCK,
     }

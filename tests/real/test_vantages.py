@@ -146,18 +146,50 @@ async def test_exec_probe_without_the_tool_says_so(api: client.ApiClient, namesp
         await probe(ProbeSpec(url="http://httpbin:8000/get"), target)
 
 
-def test_local_vantages_are_unchanged() -> None:
-    pod = {
-        "metadata": {"name": "curl-1"},
-        "spec": {"containers": [{"name": "curl"}, {"name": "istio-proxy"}]},
-        "status": {"phase": "Running", "podIP": "127.10.0.5"},
+def test_local_vantages_go_to_pod_addresses() -> None:
+    from istiotui.local.addresses import bind_port
+
+    pods = {
+        "app=curl": {
+            "metadata": {"name": "curl-1"},
+            "spec": {"containers": [{"name": "curl"}, {"name": "istio-proxy"}]},
+            "status": {"phase": "Running", "podIP": "127.10.0.5"},
+        },
+        "istio=ingressgateway": {
+            "metadata": {"name": "istio-ingressgateway-1"},
+            "spec": {"containers": [{"name": "istio-proxy"}]},
+            "status": {"phase": "Running", "podIP": "127.10.0.2"},
+        },
+        "app=httpbin": {
+            "metadata": {"name": "httpbin-1"},
+            "spec": {"containers": [{"name": "httpbin", "ports": [{"containerPort": 80}]}]},
+            "status": {"phase": "Running", "podIP": "127.10.0.7"},
+        },
     }
+    services = {
+        "istio-ingressgateway": {
+            "metadata": {"name": "istio-ingressgateway"},
+            "spec": {"selector": {"istio": "ingressgateway"},
+                     "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+        "httpbin": {
+            "metadata": {"name": "httpbin"},
+            "spec": {"selector": {"app": "httpbin"}, "ports": [{"port": 8000, "targetPort": 80}]},
+        },
+    }  # fmt: skip
     local = Vantages(
         cluster="local",
-        list_pods=lambda ns, sel: [pod],
-        get_service=lambda ns, name: None,
-        ingress="http://127.0.0.1:8080",
+        list_pods=lambda ns, sel: [pods[sel]],
+        get_service=lambda ns, name: services.get(name),
         sidecar_of=lambda ip: ip.replace("127.10.", "127.20."),
+        bind_port=bind_port,
     )
-    assert local.ingress_target() == Target("http://127.0.0.1:8080")
-    assert local.pod_target("default", "app=curl") == Target(resolve_to="127.20.0.5")
+    # The gateway pod's target port, where the lab's port-forward leads: no host port.
+    assert local.ingress_target() == Target("http://127.10.0.2:8080")
+    # A privileged container port is reached where its process may bind it.
+    assert local.port_forward_target("default", "httpbin", 8000) == Target(
+        "http://127.10.0.7:10080"
+    )
+    target = local.pod_target("default", "app=curl")
+    assert target == Target(resolve_to="127.20.0.5")
+    assert target.bind_port is bind_port

@@ -62,7 +62,7 @@ def reach(lab, session, deadline: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_env(start_local_cluster, lab) -> Iterator[dict[str, str]]:
+def local_env(start_local_cluster, lab) -> Iterator:  # the cluster's LocalClusterHandle
     cluster = start_local_cluster("tui-local")
     with pytest.MonkeyPatch.context() as mp:
         for key, value in cluster.env.items():
@@ -75,7 +75,7 @@ def local_env(start_local_cluster, lab) -> Iterator[dict[str, str]]:
             reach(lab, session, deadline)
             url = f"{cluster.ingress}/productpage"
             assert page_answers(url, deadline + 10), f"{url} does not answer"
-            yield cluster.env
+            yield cluster
         finally:
             session.close()
 
@@ -93,14 +93,14 @@ async def test_apply_probe_verdict_on_the_local_cluster(
 ) -> None:
     from istiotui.cli.tui import connector_for
 
-    for key, value in local_env.items():
+    for key, value in local_env.env.items():
         monkeypatch.setenv(key, value)  # over the per-test isolation: this cluster's ports
     connect = connector_for(argparse.Namespace(local=True, context=None, kubeconfig=None))
 
     def connector():
         session = connect()
-        # The session is built as the app builds it: it must have read this cluster's port.
-        assert session.vantages.ingress == f"http://127.0.0.1:{local_env['ISTIOTUI_INGRESS_PORT']}"
+        # The session is built as the app builds it: it must reach this cluster's gateway pod.
+        assert session.vantages.ingress_target().base_url == local_env.ingress
         return session
 
     app = make_app(connector=connector, start_step=STEP, state_dir=Path(tmp_path))

@@ -25,14 +25,20 @@ LOCAL = argparse.Namespace(local=True, context=None, kubeconfig=None)
 
 
 @pytest.fixture(scope="module")
-def local_state(start_local_cluster) -> Path:
+def local_cluster(start_local_cluster):
     # The API alone (no Envoy, no processes): these tests apply, watch and read objects.
-    return start_local_cluster("tui-api", data_plane=False).state
+    return start_local_cluster("tui-api", data_plane=False)
 
 
 @pytest.fixture
-def on_local(local_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ISTIOTUI_STATE_DIR", str(local_state))  # `--local` attaches to it
+def local_state(local_cluster) -> Path:
+    return local_cluster.state
+
+
+@pytest.fixture
+def on_local(local_cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in local_cluster.env.items():  # `--local` attaches to it
+        monkeypatch.setenv(key, value)
 
 
 async def wait_until(pilot, condition, seconds: float, what: str) -> None:
@@ -180,24 +186,53 @@ async def test_a_rejected_manifest_names_file_line_and_field(on_local, make_app,
     )
 
 
+def gateway_without_envoy(state: Path) -> None:
+    """An ingress gateway Service and pod as an install makes them; with the API alone the pod
+    is marked running but nothing listens on its address."""
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(str(state / "kubeconfig"))
+    labels = {"app": "istio-ingressgateway", "istio": "ingressgateway"}
+    meta = client.V1ObjectMeta(name="istio-ingressgateway", namespace="istio-system", labels=labels)
+    port = client.V1ServicePort(name="http2", port=80, target_port=8080)
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    try:
+        core.create_namespaced_service(
+            "istio-system",
+            client.V1Service(
+                metadata=meta, spec=client.V1ServiceSpec(selector=labels, ports=[port])
+            ),
+        )
+        container = client.V1Container(name="istio-proxy", image="docker.io/istio/proxyv2:1.24.0")
+        template = client.V1PodTemplateSpec(
+            metadata=client.V1ObjectMeta(labels=labels),
+            spec=client.V1PodSpec(containers=[container]),
+        )
+        deployment = client.V1DeploymentSpec(
+            replicas=1, selector=client.V1LabelSelector(match_labels=labels), template=template
+        )
+        apps.create_namespaced_deployment(
+            "istio-system", client.V1Deployment(metadata=meta, spec=deployment)
+        )
+    except client.ApiException as exc:
+        if exc.status != 409:  # already made by an earlier run of this module's cluster
+            raise
+    finally:
+        api.close()
+
+
 async def test_probe_rounds_repeat_until_stopped(
-    on_local, make_app, lab, tmp_path, monkeypatch
+    on_local, local_state, make_app, lab, tmp_path, monkeypatch
 ) -> None:
-    """`p` runs rounds of the first probe; a closed ingress gives errors, not a crash."""
-    import socket
-
+    """`p` runs rounds of the first probe; an ingress that does not answer (the API alone runs
+    no gateway) gives errors, not a crash."""
     from istiotui.cli.session import open_session
-
-    with socket.socket() as s:  # a port that was free a moment ago and that nobody listens on
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
-
-    monkeypatch.setenv("ISTIOTUI_INGRESS_PORT", str(closed_port))  # the API alone: no ingress
 
     def connector():
         return open_session(LOCAL)
 
     step = lab.step("routing-gateway")
+    gateway_without_envoy(local_state)
     app = make_app(connector=connector, start_step="bookinfo-productpage", state_dir=tmp_path)
     async with app.run_test(size=LARGE) as pilot:
         await wait_until(pilot, lambda: app.backend is not None, 20, "the connection")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from istiotui.local.addresses import sidecar_ip
+from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.workloads import launcher, local_ca
 from istiotui.local.workloads.launcher import RunningContainer
 from workloads.conftest import BLOCK, client_pod, stop_and_check
@@ -24,10 +24,12 @@ STANDIN = (f"127.30.{BLOCK}.1", 443)
 async def standin(root: Path) -> AsyncIterator[RunningContainer]:
     running = await launcher.start_tls_standin(root, bind=STANDIN[0], port=STANDIN[1])
     pod = client_pod(root)
-    # The sidecar passes TLS through untouched; here a byte relay stands where it listens.
+    # The sidecar passes TLS through untouched; here a byte relay stands where it listens. Both
+    # 443s are bound where an ordinary user may, as every privileged port of the cluster.
     relay = None
+    sidecar = sidecar_ip(pod.pod_ip)
     try:
-        relay = await tcp_relay(sidecar_ip(pod.pod_ip), 443, STANDIN)
+        relay = await tcp_relay(sidecar, bind_port(sidecar, 443), (STANDIN[0], bind_port(*STANDIN)))
         yield running
     finally:
         if relay is not None:
@@ -80,7 +82,8 @@ async def test_a_handshake_the_sidecar_refuses_is_exit_35(root: Path) -> None:
         writer.close()
 
     pod = client_pod(root, k=21)
-    server = await asyncio.start_server(refuse, sidecar_ip(pod.pod_ip), 443)
+    sidecar = sidecar_ip(pod.pod_ip)
+    server = await asyncio.start_server(refuse, sidecar, bind_port(sidecar, 443))
     try:
         result = await launcher.exec_command(pod, ["curl", "-sS", "https://edition.cnn.com/"])
     finally:

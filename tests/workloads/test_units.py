@@ -63,8 +63,9 @@ def test_httpbin_commands_are_rebound_to_the_pod_ip() -> None:
         ["gunicorn", "--access-logfile", "-", "-b", "0.0.0.0:80", "httpbin:app"],
     )  # fmt: skip
     assert lab.argv == [
-        sys.executable, "-m", "gunicorn", "--access-logfile", "-", "-b", f"{POD}:80", "httpbin:app",
-    ]  # fmt: skip
+        sys.executable, "-m", "gunicorn", "--access-logfile", "-", "-b", f"{POD}:10080",
+        "httpbin:app",
+    ]  # fmt: skip  # port 80, bound where an ordinary user may
     assert lab.readiness == images.Readiness(80, "/status/200")
     sample = images.resolve(
         "docker.io/kong/httpbin",
@@ -100,9 +101,9 @@ def test_outbound_resolution() -> None:
     )  # fmt: skip
     assert target.connect_url == "http://127.20.0.5:9080/reviews/0"
     tls = outbound.resolve("https://edition.cnn.com/politics", env)
-    assert (tls.connect_port, tls.server_hostname, tls.host_header) == (
-        443, "edition.cnn.com", "edition.cnn.com",
-    )  # fmt: skip
+    assert (tls.port, tls.connect_port, tls.server_hostname, tls.host_header) == (
+        443, 10443, "edition.cnn.com", "edition.cnn.com",
+    )  # fmt: skip  # the sidecar's 443 listener is bound at 10443
     assert outbound.request_kwargs(tls)["server_hostname"] == "edition.cnn.com"
     plain = outbound.resolve("httpbin/headers?a=1", env)
     assert plain.host_header == "httpbin" and plain.path == "/headers?a=1"

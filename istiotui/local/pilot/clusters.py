@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from istiotui.local.addresses import bind_port
 from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Pod, Service, selects
 from istiotui.local.pilot.names import (
     BLACKHOLE,
@@ -101,7 +102,8 @@ def traffic_policy(dr: Obj | None, subset: str, port: int) -> dict[str, Any]:
 
 
 def _endpoint(address: str, port: int) -> dict[str, Any]:
-    return {"endpoint": {"address": {"socket_address": {"address": address, "port_value": port}}}}
+    where = {"address": address, "port_value": bind_port(address, port)}
+    return {"endpoint": {"address": {"socket_address": where}}}
 
 
 def _pod_port(pod: Pod, target: int | str) -> int | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from istiotui.local.pilot.clusters import Context, proxy_clusters
-from istiotui.local.pilot.gateways import gateway_listeners, is_primary_ingress
+from istiotui.local.pilot.gateways import gateway_listeners
 from istiotui.local.pilot.listeners import sidecar_listeners
 from istiotui.local.pilot.model import PilotError, PilotOptions, gather
 
@@ -79,10 +79,9 @@ def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyC
     ctx = Context(gather(objects), options)
     listeners: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
-    primary = is_primary_ingress(ctx.mesh.pods)
     for pod in ctx.mesh.pods:
         if pod.is_gateway:
-            listeners += gateway_listeners(ctx, pod, pod is primary)
+            listeners += gateway_listeners(ctx, pod)
         elif pod.has_sidecar:
             listeners += sidecar_listeners(ctx, pod)
         else:

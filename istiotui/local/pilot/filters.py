@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from istiotui.local.addresses import bind_port
 from istiotui.local.pilot.model import PilotOptions
 from istiotui.local.pilot.names import METADATA_NS
 from istiotui.local.pilot.routes import FAULT_FILTER
@@ -118,8 +119,8 @@ def listener(
     name: str, address: str, port: int, chains: list[dict[str, Any]], tls_inspector: bool
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "name": name,
-        "address": {"socket_address": {"address": address, "port_value": port}},
+        "name": name,  # names and stats keep the declared port; the socket binds where it may
+        "address": {"socket_address": {"address": address, "port_value": bind_port(address, port)}},
         "filter_chains": chains,
     }
     if tls_inspector:

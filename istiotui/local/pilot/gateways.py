@@ -2,8 +2,9 @@
 
 A server's port is looked up among the ports of the Services that select the gateway pod and
 translated to the Service's targetPort (server port 80 → listener 8080), as istiod does; a port
-no Service declares is used as it is. The ingress gateway's HTTP listener on 8080 is also bound on
-`options.ingress_address`, which stands for the lab's port-forward to the gateway.
+no Service declares is used as it is. The way in from this machine is the lab's own
+`kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80`, served by the local API
+to the gateway pod's address: nothing of the mesh listens on a host port.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from istiotui.local.pilot.names import fqdn, hosts_intersect, scoped
 from istiotui.local.pilot.routes import Vantage, http_routes
 
 HTTP_PROTOCOLS = ("HTTP", "HTTP2", "GRPC")
-INGRESS_LABEL = ("istio", "ingressgateway")
-# The ingress gateway's HTTP container port (Service port 80 → 8080): the one the lab forwards.
-INGRESS_TARGET_PORT = 8080
 
 
 def selecting_gateways(ctx: Context, pod: Pod) -> list[Obj]:
@@ -104,8 +102,8 @@ def _http_listener_chains(
     return http_connection_manager(stat, route_config, log, gateway=True)
 
 
-def gateway_listeners(ctx: Context, pod: Pod, primary_ingress: bool) -> list[dict[str, Any]]:
-    """The listeners of one gateway pod; `primary_ingress` also binds the ingress address."""
+def gateway_listeners(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
+    """The listeners of one gateway pod, on its pod IP."""
     log = log_path(ctx.options, pod.namespace, pod.name)
     by_target: dict[int, list[tuple[Obj, dict[str, Any]]]] = {}
     for gw in selecting_gateways(ctx, pod):
@@ -140,10 +138,6 @@ def gateway_listeners(ctx: Context, pod: Pod, primary_ingress: bool) -> list[dic
                 )
             chain = {"filters": [_http_listener_chains(ctx, pod, http, target, log)]}
             out.append(listener(name, pod.ip, target, [chain], False))
-            if primary_ingress and target == INGRESS_TARGET_PORT:
-                address, port = ctx.options.ingress_address
-                alias = scoped(pod.proxy_id, f"{address}_{port}")
-                out.append(listener(alias, address, port, [chain], False))
         elif passthrough:
             chains = []
             claimed: set[str] = set()
@@ -160,11 +154,3 @@ def gateway_listeners(ctx: Context, pod: Pod, primary_ingress: bool) -> list[dic
 
 def _protocol(server: dict[str, Any]) -> str:
     return str((server.get("port") or {}).get("protocol") or "HTTP").upper()
-
-
-def is_primary_ingress(pods: list[Pod]) -> Pod | None:
-    """The ingress gateway pod that also serves the ingress address (the first by name)."""
-    for pod in pods:
-        if pod.is_gateway and pod.labels.get(INGRESS_LABEL[0]) == INGRESS_LABEL[1]:
-            return pod
-    return None

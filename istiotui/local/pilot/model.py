@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from istiotui.local.addresses import INGRESS_HOST, INGRESS_PORT
 from istiotui.mesh.labels import selects as labels_select
 
 DOMAIN = "svc.cluster.local"
@@ -26,7 +25,6 @@ class PilotOptions:
     """What the pilot needs to know beyond the objects themselves."""
 
     log_dir: Path = Path("logs")
-    ingress_address: tuple[str, int] = (INGRESS_HOST, INGRESS_PORT)
     # Stand-ins for external hosts (no internet here): host → (loopback address, port).
     external_hosts: dict[str, tuple[str, int]] = field(default_factory=dict)
     # meshConfig.outboundTrafficPolicy.mode: ALLOW_ANY or REGISTRY_ONLY.

@@ -10,7 +10,6 @@ connect, 28 timeout, 35 TLS handshake failure, 60 certificate not trusted, 52 em
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 import sys
 import time
@@ -21,6 +20,7 @@ from urllib.parse import urljoin
 
 import aiohttp
 
+from istiotui import settings
 from istiotui.local.workloads import outbound
 from istiotui.local.workloads.curl_args import CurlOptions, UsageError, parse
 
@@ -94,7 +94,7 @@ def _ssl_context(options: CurlOptions) -> ssl.SSLContext:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    cafile = options.cacert or os.environ.get(outbound.CA_BUNDLE_ENV) or None
+    cafile = options.cacert or settings.CA_BUNDLE.get() or None
     try:
         return ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:

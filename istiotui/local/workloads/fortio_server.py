@@ -14,6 +14,7 @@ import sys
 
 from aiohttp import web
 
+from istiotui import settings
 from istiotui.local.workloads import serving
 from istiotui.mesh.durations import parse_duration
 
@@ -64,7 +65,7 @@ def make_app() -> web.Application:
 
 def serve(http_port: str) -> None:
     host, _, port = http_port.rpartition(":")
-    host = host or os.environ.get("ISTIOTUI_POD_IP", "127.0.0.1")
+    host = host or (settings.POD_IP.get() or "127.0.0.1")
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     web.run_app(
         make_app(),

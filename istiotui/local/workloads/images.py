@@ -15,6 +15,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from istiotui.local.addresses import bind_port
+
 PKG = "istiotui.local.workloads"
 
 
@@ -157,7 +159,9 @@ def _httpbin(
 
 
 def gunicorn_argv(image: str, argv: Sequence[str], pod_ip: str) -> tuple[list[str], int]:
-    """gunicorn's arguments with every bind address made the pod IP; (args, the bound port).
+    """gunicorn's arguments with every bind address made the pod IP; (args, the declared port).
+
+    The port is bound where the cluster's one port mapping says (80 → 10080): see addresses.
 
     `-k gevent` is dropped (the gevent worker is not installed here; gunicorn's default sync
     worker serves the lab's traffic). Any other option is passed to gunicorn unchanged.
@@ -186,7 +190,7 @@ def gunicorn_argv(image: str, argv: Sequence[str], pod_ip: str) -> tuple[list[st
         i += 1
     if port is None:
         port = 8000  # gunicorn's own default bind
-        out = ["-b", f"{pod_ip}:{port}", *out]
+        out = ["-b", f"{pod_ip}:{bind_port(pod_ip, port)}", *out]
     return out, port
 
 
@@ -195,7 +199,7 @@ def _rebind(image: str, bind: str, pod_ip: str) -> tuple[str, int]:
     if not match:
         raise UnsupportedCommand(image, ["gunicorn", "-b", bind], "cannot read the bind address")
     port = int(match.group("port") or 8000)
-    return f"{pod_ip}:{port}", port
+    return f"{pod_ip}:{bind_port(pod_ip, port)}", port
 
 
 def _sleep_argv(image: str, full: Sequence[str]) -> list[str]:

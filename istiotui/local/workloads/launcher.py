@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-from istiotui.local.addresses import sidecar_ip
+from istiotui import process_group
+from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.workloads import images, outbound
 from istiotui.local.workloads.images import Implementation, Readiness
 
 # Host variables a container may see; everything else of the supervisor's env stays out.
-_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "SSL_CERT_FILE")
+# The owner mark goes on too: `local down` finds every process of the cluster by it.
+_PASSED_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "SSL_CERT_FILE",
+    process_group.OWNER_ENV,
+)  # fmt: skip
 LOG_TAIL_BYTES = 4000
 
 
@@ -98,28 +101,6 @@ def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> 
     if spec.ca_bundle:
         env[outbound.CA_BUNDLE_ENV] = str(spec.ca_bundle)
     return env
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    # Looked up once in the parent: the child, between fork and exec, must not dlopen.
-    if sys.platform != "linux":
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    # If the supervisor dies without stopping us (even by SIGKILL), the kernel sends SIGTERM,
-    # so no orphan outlives the local cluster. The signal is tied to the thread that started
-    # the process: start containers from the event loop's (main) thread.
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -196,8 +177,9 @@ async def _spawn(
         stdin=stdin,
         stdout=stdout,
         stderr=stderr,
-        start_new_session=True,  # its own session and process group: stop() reaches every child
-        preexec_fn=_die_with_parent if _PRCTL is not None else None,
+        # Its own process group (stop() reaches every child); it dies with the cluster. Start
+        # containers from the event loop's (main) thread: the death signal follows that thread.
+        **process_group.spawn_options(die_with_parent=True),
     )
 
 
@@ -235,16 +217,17 @@ async def start_container(
 
 
 async def _probe(host: str, readiness: Readiness) -> bool:
+    port = bind_port(host, readiness.port)
     try:
         if readiness.path is None:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, readiness.port), 1.0)
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
             writer.close()
             return True
         timeout = aiohttp.ClientTimeout(total=1.0)
         connector = aiohttp.TCPConnector(force_close=True)
         async with (
             aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
-            session.get(f"http://{host}:{readiness.port}{readiness.path}") as resp,
+            session.get(f"http://{host}:{port}{readiness.path}") as resp,
         ):
             return 200 <= resp.status < 400
     except (OSError, aiohttp.ClientError, TimeoutError):
@@ -292,15 +275,7 @@ async def stop(running: RunningContainer, grace: float = 5.0) -> int | None:
 
 
 async def kill_group(process: asyncio.subprocess.Process, grace: float) -> None:
-    pgid = process.pid  # start_new_session made the child its group's leader
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(process.wait(), grace)
-    # Children may outlive a leader that exited on SIGTERM: the group is always swept.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    await process.wait()
+    await process_group.stop_async(process, grace)
 
 
 @dataclass(frozen=True)
@@ -351,7 +326,8 @@ async def start_tls_standin(
 ) -> RunningContainer:
     """The HTTPS stand-in for the lab's external host (see tls_standin), logging like a pod.
 
-    `bind`/`port` default to where the pilot expects it (tls_standin.STANDINS).
+    `bind`/`port` default to where the pilot expects it (tls_standin.STANDINS); `port` is the
+    declared one (443), bound where the cluster's port mapping says.
     """
     from istiotui.local.workloads import tls_standin
 
@@ -376,7 +352,7 @@ async def start_tls_standin(
         "--bind",
         bind,
         "--port",
-        str(port),
+        str(bind_port(bind, port)),
         "--hostname",
         host,
     ]

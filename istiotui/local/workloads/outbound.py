@@ -17,9 +17,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-SIDECAR_ENV = "ISTIOTUI_SIDECAR_IP"
-POD_IP_ENV = "ISTIOTUI_POD_IP"
-CA_BUNDLE_ENV = "ISTIOTUI_CA_BUNDLE"
+from istiotui import settings
+from istiotui.local.addresses import bind_port
+
+SIDECAR_ENV = settings.SIDECAR_IP.name
+POD_IP_ENV = settings.POD_IP.name
+CA_BUNDLE_ENV = settings.CA_BUNDLE.name
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -100,15 +103,16 @@ def resolve(url: str, env: Mapping[str, str] | None = None) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    # Connections go where the cluster's processes really listen (80 → 10080 on its addresses).
     if _is_ip(host):
-        return Target(scheme, host, port, path, host, port, via_sidecar=False)
+        return Target(scheme, host, port, path, host, bind_port(host, port), via_sidecar=False)
     if host == "localhost":
         own = env.get(POD_IP_ENV) or "127.0.0.1"
-        return Target(scheme, host, port, path, own, port, via_sidecar=False)
+        return Target(scheme, host, port, path, own, bind_port(own, port), via_sidecar=False)
     sidecar = env.get(SIDECAR_ENV)
     if not sidecar:
         raise UnresolvableHost(host)
-    return Target(scheme, host, port, path, sidecar, port, via_sidecar=True)
+    return Target(scheme, host, port, path, sidecar, bind_port(sidecar, port), via_sidecar=True)
 
 
 def request_kwargs(target: Target, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
