@@ -7,7 +7,6 @@ import ast
 
 from vms_helpers import ROOT
 
-
 SHARED = {"istiotui.settings", "istiotui.process_group"}
 
 
