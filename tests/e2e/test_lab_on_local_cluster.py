@@ -61,6 +61,11 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     fortio = objects.list("v1", "Pod", "default", "app=fortio")[0]["metadata"]["name"]
     proxy_log = objects.logs("default", fortio, "istio-proxy")
     assert re.search(r'" 503 UO ', proxy_log), proxy_log[-2000:]
+    # httpbin's container port 80 is bound at 10080 (no root needed); the log shows the 80.
+    assert re.search(r'"127\.[\d.]+:80" outbound\|8000\|\|httpbin\.default', proxy_log), proxy_log[
+        -2000:
+    ]
+    assert ":10080" not in proxy_log
     # The fortio sidecar's own stats, as `pilot-agent request GET stats` would show them.
     admin = f"{lab_run.envoy_admin}/stats"
     with urllib.request.urlopen(admin, timeout=5) as resp:

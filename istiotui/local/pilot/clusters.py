@@ -103,7 +103,12 @@ def traffic_policy(dr: Obj | None, subset: str, port: int) -> dict[str, Any]:
 
 def _endpoint(address: str, port: int) -> dict[str, Any]:
     where = {"address": address, "port_value": bind_port(address, port)}
-    return {"endpoint": {"address": {"socket_address": where}}}
+    # The declared address, for the access log's upstream host column (see filters.py).
+    declared = {METADATA_NS: {"address": f"{address}:{port}"}}
+    return {
+        "endpoint": {"address": {"socket_address": where}},
+        "metadata": {"filter_metadata": declared},
+    }
 
 
 def _pod_port(pod: Pod, target: int | str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,15 +11,16 @@ from istiotui.local.pilot.model import PilotOptions
 from istiotui.local.pilot.names import METADATA_NS
 from istiotui.local.pilot.routes import FAULT_FILTER
 
-# Istio's default text access log format (meshConfig.accessLogFormat unset), with one change: the
+# Istio's default text access log format (meshConfig.accessLogFormat unset), with two changes: the
 # cluster column prints Istio's cluster name kept in the cluster's metadata, because the raw name
-# carries the proxy's id (see names.py).
+# carries the proxy's id (see names.py); and the upstream host is the endpoint's declared address,
+# kept in its metadata, because a privileged port is bound elsewhere (addresses.bind_port).
 ACCESS_LOG_FORMAT = (
     '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
     "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "
     '"%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% '
     '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" '
-    '"%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" '
+    f'"%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_METADATA({METADATA_NS}:address)%" '
     f"%CLUSTER_METADATA({METADATA_NS}:istio_name)% %UPSTREAM_LOCAL_ADDRESS% "
     "%DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% "
     "%ROUTE_NAME%\n"
@@ -118,9 +120,12 @@ def health_listener(proxy_id: str, address: str) -> dict[str, Any]:
 def listener(
     name: str, address: str, port: int, chains: list[dict[str, Any]], tls_inspector: bool
 ) -> dict[str, Any]:
+    bound = bind_port(address, port)
+    if bound != port:  # the access log shows the declared port, as everything else does
+        chains = _declared_local_port(chains, port)
     out: dict[str, Any] = {
         "name": name,  # names and stats keep the declared port; the socket binds where it may
-        "address": {"socket_address": {"address": address, "port_value": bind_port(address, port)}},
+        "address": {"socket_address": {"address": address, "port_value": bound}},
         "filter_chains": chains,
     }
     if tls_inspector:
@@ -131,3 +136,12 @@ def listener(
             }
         ]
     return out
+
+
+_LOCAL = "%DOWNSTREAM_LOCAL_ADDRESS%"
+
+
+def _declared_local_port(chains: list[dict[str, Any]], port: int) -> list[dict[str, Any]]:
+    """`chains` with their access logs printing `port` as the local address's port."""
+    text = json.dumps(chains)
+    return json.loads(text.replace(_LOCAL, f"%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%:{port}"))
