@@ -136,7 +136,12 @@ def _collect(
                 found[2].append(alternative)
     everywhere = len(runs)
     for finding, where, alternatives in merged.values():
-        shown = alternatives if 0 < len(alternatives) < everywhere else None
+        # Seen in every alternative, or on an object of the one alternative it belongs to: the
+        # place says it all. Otherwise name the alternatives.
+        own = (
+            where is not None and len(alternatives) == 1 and where.split(":")[0] in alternatives[0]
+        )
+        shown = alternatives if len(alternatives) < everywhere and not own else None
         report.found.append((finding, where, shown))
     report.found.sort(
         key=lambda x: (-x[0].severity, x[0].kind, x[0].namespace, x[0].name, x[0].field)

@@ -25,6 +25,7 @@ class Report:
     # finding, file:line of its object (None: from the cluster), the alternatives it occurs with
     # (None: every run).
     found: list[tuple[Finding, str | None, list[str] | None]] = field(default_factory=list)
+
     suppressed: int = 0
 
     @property
@@ -40,26 +41,27 @@ def _istioctl(f: Finding) -> str:
 def line(f: Finding, lang: str, origin: str | None, alternatives: list[str] | None) -> str:
     at = f" {origin}" if origin else ""
     with_ = ""
-    own_file = origin.rsplit(":", 1)[0] if origin else None
-    if alternatives and alternatives != [own_file]:  # its own file says it already
-        word = "con" if lang == "es" else "with"
+    if alternatives:
+        word = "tras" if lang == "es" else "after"
         with_ = f" [{word} {', '.join(Path(a).name for a in alternatives)}]"
     return f"{f.headline()}{at}{with_}: {f.message(lang)}{_istioctl(f)}"
 
 
 def variants_note(plan: Plan, lang: str) -> str:
-    files = ", ".join(Path(file).name for file, _ in plan.alternatives)
-    objs = ", ".join(plan.varied)
+    n, objs = len(plan.alternatives), ", ".join(plan.varied)
+    shown = ", ".join(Path(f).name for f in plan.alternatives)
     if lang == "es":
         return (
-            f"Variantes: {len(plan.alternatives)} ficheros definen de forma distinta los mismos "
-            f"objetos ({objs}). istioctl se detiene con «already exists»; aquí cada uno se analiza "
-            f"como alternativa, junto con los otros {len(plan.base)} objetos: {files}."
+            f"Variantes: {n} ficheros definen de forma distinta los mismos objetos ({objs}). "
+            f"istioctl se detiene con «already exists»; aquí cada uno se analiza como una "
+            f"alternativa: el estado justo después de aplicarlo, con los anteriores aplicados en "
+            f"el orden dado (kubectl apply -f) y los otros {len(plan.base)} objetos: {shown}."
         )
     return (
-        f"Variants: {len(plan.alternatives)} files define the same objects differently ({objs}). "
-        f"istioctl stops at 'already exists'; here each is analysed as an alternative, together "
-        f"with the {len(plan.base)} other objects: {files}."
+        f"Variants: {n} files define the same objects differently ({objs}). istioctl stops at "
+        f"'already exists'; here each is analysed as an alternative: the state right after it is "
+        f"applied, the ones before it applied in the order given (kubectl apply -f), with the "
+        f"{len(plan.base)} other objects: {shown}."
     )
 
 
@@ -81,8 +83,8 @@ def as_data(report: Report, lang: str) -> dict:
     variants = None
     if plan is not None and plan.alternatives:
         variants = {
-            "how": "alternatives",
-            "alternatives": [file for file, _ in plan.alternatives],
+            "how": "alternatives-in-order",
+            "alternatives": list(plan.alternatives),
             "objects": list(plan.varied),
         }
     return {

@@ -318,5 +318,16 @@ EXTERNAL_HOST_OFFLINE = _c(
     "Host {host} cannot be checked from these files alone: they hold no ServiceEntry. Add the "
     "ServiceEntry's file, or analyse against a cluster (--local or --context).",
 )
+SUBSET_OFFLINE = _c(
+    "IT0124",
+    "SubsetNotCheckedOffline",
+    INFO,
+    "No se puede comprobar el subset '{subset}' de {host} solo con estos ficheros: no contienen el "
+    "Service de ese host ni ninguna DestinationRule para él. Añade el fichero de la "
+    "DestinationRule, o analiza contra un clúster (--local o --context).",
+    "Subset '{subset}' of {host} cannot be checked from these files alone: they hold neither the "
+    "host's Service nor any DestinationRule for it. Add the DestinationRule's file, or analyse "
+    "against a cluster (--local or --context).",
+)
 
 CATALOGUE: tuple[Check, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Check))

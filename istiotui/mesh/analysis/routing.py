@@ -59,7 +59,12 @@ def _destination(
         return
     subset = dest.get("subset")
     if subset and subset not in index.subsets_for(full, scope):
-        yield _finding(vs, subset_check, f"{path}.subset", subset=subset, host=host)
+        # Files alone settle a subset when they hold the host's Service (the app is all there)
+        # or some DestinationRule for the host (then a missing subset is a slip).
+        if index.judges_host(full) or index.destination_rules_for(full, scope):
+            yield _finding(vs, subset_check, f"{path}.subset", subset=subset, host=host)
+        else:
+            yield _finding(vs, F.SUBSET_OFFLINE, f"{path}.subset", subset=subset, host=host)
 
 
 def _unknown_host(index: Index, vs: dict, host: str, full: str, path: str) -> F.Finding:
