@@ -141,7 +141,7 @@ def _collect(
         own = (
             where is not None and len(alternatives) == 1 and where.split(":")[0] in alternatives[0]
         )
-        shown = alternatives if len(alternatives) < everywhere and not own else None
+        shown = alternatives if 0 < len(alternatives) < everywhere and not own else None
         report.found.append((finding, where, shown))
     report.found.sort(
         key=lambda x: (-x[0].severity, x[0].kind, x[0].namespace, x[0].name, x[0].field)
