@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 # Kinds that send traffic somewhere: in an alternative only once their file is applied.
 _ROUTES = frozenset({"VirtualService"})
 
@@ -49,11 +48,11 @@ class Plan:
     def runs(self) -> list[tuple[str | None, list[Item]]]:
         """What to analyse: (the alternative's file, objects).
 
-        An alternative is the state right after its file is applied, the variant files before it
-        applied in the order given (`kubectl apply -f` one after the other), over the base and the
-        first version of every object routes lean on: so a file that changes only a VirtualService still
-        has the DestinationRule an earlier variant brought (the lab's mirror step relies on its
-        routing step's)."""
+        An alternative is the state right after its file is applied, the variant files before
+        it applied in the order given (`kubectl apply -f` one after the other), over the base and
+        the first version of every object routes lean on: so a file that changes only a
+        VirtualService still has the DestinationRule an earlier variant brought (the lab's
+        mirror step relies on its routing step's)."""
         if not self.alternatives:
             return [(None, list(self.base))]
         out: list[tuple[str | None, list[Item]]] = []
