@@ -68,6 +68,11 @@ def test_gateway_of_the_lab_install_is_present_offline() -> None:
     assert "IT0104" in codes(analyze(objects))
 
 
+def test_the_install_gateway_counts_even_when_the_files_hold_pods() -> None:
+    objects = [pod("curl", labels={"app": "curl"}), gateway("g", ["*"])]
+    assert offline(objects) == []
+
+
 def test_the_egress_gateway_is_present_offline_too() -> None:
     assert offline([gateway("egress", ["edition.cnn.com"], 80, {"istio": "egressgateway"})]) == []
 

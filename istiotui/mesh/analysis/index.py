@@ -122,9 +122,10 @@ class Index:
                         obj,
                     )
                 )
-        if not pods_seen:
-            # As `istioctl analyze --use-kube=false` does: Deployments stand for their pods.
-            for dep in index.by_kind.get("Deployment", []):
+        for dep in index.by_kind.get("Deployment", []):
+            # As `istioctl analyze --use-kube=false` does: Deployments stand for their pods (an
+            # install's gateways always do: files never hold their pods).
+            if not pods_seen or id(dep) in index.installed:
                 template = (dep.get("spec") or {}).get("template") or {}
                 labels = (template.get("metadata") or {}).get("labels") or {}
                 index.workloads.append(
