@@ -1,10 +1,13 @@
 """`istiotui analyze [--local | --context NAME] [FILES…]`: the mesh checks, like `istioctl analyze`.
 
-Given files and no cluster flag, the files are analysed alone and their Deployments stand for
-their pods (as with `--use-kube=false`). With a cluster flag, the cluster's live objects are
-analysed with the files laid over them — the state after `kubectl apply -f FILES`. The exit status
-follows istioctl's: 0 when nothing reaches the failure threshold, 79 when something does, 2 when a
-file cannot be read or the cluster does not answer.
+Given files and no cluster flag, the files are analysed alone (as `--use-kube=false`): their
+Deployments stand for their pods, the gateways an Istio install creates count as present, and
+what files alone cannot settle is an Info, never an error. With a cluster flag, the cluster's live
+objects are analysed with the files laid over them — the state after `kubectl apply -f FILES`.
+Files that define the same object differently (Istio's samples/bookinfo/networking/) are
+analysed as alternatives, one at a time. The exit status follows istioctl's: 0 when nothing
+reaches the failure threshold, 79 when something does, 2 when a file cannot be read, a
+`--suppress` rule is malformed or the cluster does not answer.
 """
 
 from __future__ import annotations
@@ -13,20 +16,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from istiotui.cli.analyze_output import Report, render
 from istiotui.cli.flags import add_cluster_flags
 from istiotui.lab.i18n import choose_lang
-from istiotui.lab.manifests import read_objects
-from istiotui.mesh.analysis import Finding, Severity, analyze, overlay
+from istiotui.lab.manifests import cluster_scoped, read_objects
+from istiotui.mesh.analysis import Finding, Offline, Severity, analyze, overlay
+from istiotui.mesh.analysis.suppress import Rule, parse_rule
+from istiotui.mesh.analysis.variants import Item, plan
 
 EXIT_FOUND = 79  # istioctl analyze's "analyzers found issues"
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "analyze",
         help="check Istio configuration for mistakes before applying it",
-        description="Run the mesh checks over manifest files (Deployments stand for pods), or "
-        "over a cluster's live objects with the files laid over them.",
+        description="Run the mesh checks over manifest files or folders (Deployments stand for "
+        "pods, an Istio install's gateways count as present), or over a cluster's live objects "
+        "with the files laid over them.",
     )
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
     parser.add_argument(
@@ -38,6 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="error",
         help="lowest severity that makes the exit status non-zero (default: error)",
     )
+    parser.add_argument(
+        "-o", "--output", choices=["log", "json", "yaml"], default="log", help="output format"
+    )
+    parser.add_argument(
+        "--suppress",
+        action="append",
+        default=[],
+        metavar="CODE[=Kind ns/name]",
+        help="leave out a finding, as istioctl's --suppress: e.g. 'IT0111=Namespace bookinfo', "
+        "'IST0102=Namespace frod', 'IT0109=DestinationRule *.bookinfo' (repeatable)",
+    )
     parser.add_argument("--lang", choices=["es", "en"], default=None)
     add_cluster_flags(parser)
     parser.set_defaults(func=run)
@@ -45,10 +64,111 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     lang = choose_lang(args.lang)
-    objects: list[dict] = []
-    origin: dict[int, str] = {}
+    try:
+        rules = tuple(parse_rule(text) for text in args.suppress)
+    except ValueError as exc:
+        print(f"istiotui analyze: {exc}", file=sys.stderr)
+        return 2
+    items, failed = _read(args.files, args.namespace)
+    if failed:
+        return 2
+    on_cluster = bool(args.local or args.context or args.kubeconfig)
+    if not on_cluster and not args.files:
+        print(
+            "istiotui analyze: give FILES, or --local / --context to analyse a cluster",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = plan(items)
+    for first, later in chosen.redefined:
+        print(
+            f"{later.file}:{later.line}: {later.ref} is defined again (first at line "
+            f"{first.line}); the later one is analysed, as kubectl apply would keep it",
+            file=sys.stderr,
+        )
+    live: list[dict] = []
+    offline: Offline | None = None
+    try:
+        if on_cluster:
+            live = _live_objects(args)
+        else:
+            offline = _offline([i.obj for i in items])
+    except Exception as exc:  # the cluster layer's and the install's errors say what went wrong
+        print(f"istiotui analyze: {exc}", file=sys.stderr)
+        return 2
+    report = Report("cluster" if on_cluster else "files", Severity[args.failure_threshold.upper()])
+    report.plan = chosen
+    _collect(report, chosen.runs(), live, offline, rules, on_cluster)
+    print(render(report, args.output, lang))
+    return EXIT_FOUND if report.failed else 0
+
+
+def _offline(objects: list[dict]) -> Offline:
+    from istiotui.cli.analyze_install import installed_objects
+
+    return Offline(tuple(installed_objects(objects)))
+
+
+def _collect(
+    report: Report,
+    runs: list[tuple[str | None, list[Item]]],
+    live: list[dict],
+    offline: Offline | None,
+    rules: tuple[Rule, ...],
+    on_cluster: bool,
+) -> None:
+    """Analyse each run (one, or one per alternative) and merge: a finding seen in every run is
+    shown once; one seen in some names the alternatives it comes with."""
+    merged: dict[tuple[str, ...], tuple[Finding, str | None, list[str]]] = {}
+    silenced: set[tuple[str, ...]] = set()
+    for alternative, items in runs:
+        origin = {item.key: f"{item.file}:{item.line}" for item in items}
+        objects = [item.obj for item in items]
+        state = overlay(live, objects) if on_cluster else objects
+        for finding in analyze(state, offline=offline):
+            where = origin.get(_subject(finding))
+            key = (*finding.key(), where or "")  # one object per file: each variant its own
+            if any(rule.matches(finding) for rule in rules):
+                silenced.add(key)
+                continue
+            found = merged.setdefault(key, (finding, where, []))
+            if alternative is not None:
+                found[2].append(alternative)
+    everywhere = len(runs)
+    for finding, where, alternatives in merged.values():
+        # Seen in every alternative, or on an object of the one alternative it belongs to: the
+        # place says it all. Otherwise name the alternatives.
+        own = (
+            where is not None and len(alternatives) == 1 and where.split(":")[0] in alternatives[0]
+        )
+        shown = alternatives if 0 < len(alternatives) < everywhere and not own else None
+        report.found.append((finding, where, shown))
+    report.found.sort(
+        key=lambda x: (-x[0].severity, x[0].kind, x[0].namespace, x[0].name, x[0].field)
+    )
+    report.suppressed = len(silenced)
+
+
+def _subject(finding: Finding) -> tuple[str, str, str]:
+    ns = "default" if finding.kind == "Namespace" else finding.namespace
+    return (finding.kind, ns, finding.name)
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its manifest files (not its subfolders), sorted."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir() if p.suffix in _MANIFEST_SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
+def _read(paths: list[Path], namespace: str) -> tuple[list[Item], bool]:
+    items: list[Item] = []
     failed = False
-    for path in args.files:
+    for path in _files(paths):
         found, problems = read_objects(path, str(path))
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -62,47 +182,11 @@ def run(args: argparse.Namespace) -> int:
                 continue
             obj = dict(item.body)
             meta = dict(obj.get("metadata") or {})
-            meta.setdefault("namespace", args.namespace)
+            if not cluster_scoped(str(obj.get("kind", ""))):
+                meta.setdefault("namespace", namespace)
             obj["metadata"] = meta
-            objects.append(obj)
-            origin[id(obj)] = f"{item.source.file}:{item.source.line}"
-    if failed:
-        return 2
-    if args.local or args.context or args.kubeconfig:
-        try:
-            objects = overlay(_live_objects(args), objects)
-        except Exception as exc:  # the cluster layer's errors all say what went wrong
-            print(f"istiotui analyze: {exc}", file=sys.stderr)
-            return 2
-    elif not args.files:
-        print(
-            "istiotui analyze: give FILES, or --local / --context to analyse a cluster",
-            file=sys.stderr,
-        )
-        return 2
-    findings = analyze(objects)
-    threshold = Severity[args.failure_threshold.upper()]
-    for finding in findings:
-        print(_line(finding, lang, origin.get(id(_subject(finding, objects)))))
-    if not findings:
-        print("✔ Sin problemas." if lang == "es" else "✔ No problems found.")
-    return EXIT_FOUND if any(f.severity >= threshold for f in findings) else 0
-
-
-def _subject(finding: Finding, objects: list[dict]) -> dict | None:
-    for obj in objects:
-        meta = obj.get("metadata") or {}
-        key = (obj.get("kind"), meta.get("namespace"), meta.get("name"))
-        if key == (finding.kind, finding.namespace, finding.name):
-            return obj
-    return None
-
-
-def _line(finding: Finding, lang: str, where: str | None) -> str:
-    label = finding.severity.label.capitalize()
-    place = f"{finding.kind} {finding.namespace}/{finding.name} {finding.field}"
-    at = f" {where}" if where else ""
-    return f"{label} [{finding.code}] ({place}){at}: {finding.message(lang)}"
+            items.append(Item(obj, item.source.file, item.source.line))
+    return items, failed
 
 
 # What the checks read from a live cluster.

@@ -1,7 +1,10 @@
 """Mesh checks in the spirit of `istioctl analyze` and Kiali's validations: pure, over dicts.
 
-`analyze(objects)` takes whatever is known — live objects plus a step's manifests, or files alone
-(then Deployments stand for their pods) — and returns findings sorted by severity, then place.
+`analyze(objects)` takes whatever is known — live objects plus a step's manifests — and returns
+findings sorted by severity, then place. `analyze(objects, offline=Offline(...))` analyses files
+alone: Deployments stand for their pods, the gateways an Istio install creates count as present,
+and references the files cannot settle are Info, never errors. Findings on an object annotated
+`galley.istio.io/analyze-suppress` are left out, for the CLI and the TUI alike.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ from istiotui.mesh.analysis.destinations import check_destination_rules
 from istiotui.mesh.analysis.findings import CATALOGUE, Finding, Severity
 from istiotui.mesh.analysis.index import Index
 from istiotui.mesh.analysis.routing import check_virtual_services
+from istiotui.mesh.analysis.scope import Offline
+from istiotui.mesh.analysis.suppress import Rule, silenced
 from istiotui.mesh.analysis.workloads import check_egress, check_gateways, check_injection
 
-__all__ = ["CATALOGUE", "Finding", "Severity", "analyze", "overlay"]
+__all__ = ["CATALOGUE", "Finding", "Offline", "Rule", "Severity", "analyze", "overlay"]
 
 
-def analyze(objects: Iterable[dict]) -> list[Finding]:
-    index = Index.build(objects)
+def analyze(
+    objects: Iterable[dict],
+    *,
+    offline: Offline | None = None,
+    suppress: tuple[Rule, ...] = (),
+) -> list[Finding]:
+    index = Index.build(objects, offline)
     found = [
         *check_virtual_services(index),
         *check_destination_rules(index),
@@ -26,7 +36,15 @@ def analyze(objects: Iterable[dict]) -> list[Finding]:
         *check_injection(index),
         *check_egress(index),
     ]
-    return sorted(found, key=lambda f: (-f.severity, f.kind, f.namespace, f.name, f.field, f.code))
+    by_key = {_key(o): o for o in index.objects}
+    kept = [f for f in found if not silenced(f, by_key.get(_subject_key(f)), suppress)]
+    return sorted(kept, key=lambda f: (-f.severity, f.kind, f.namespace, f.name, f.field, f.code))
+
+
+def _subject_key(finding: Finding) -> tuple[str, str, str]:
+    # A Namespace's finding names it by `name`; its metadata has no namespace.
+    ns = "default" if finding.kind == "Namespace" else finding.namespace
+    return (finding.kind, ns, finding.name)
 
 
 def _key(obj: dict) -> tuple[str, str, str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from istiotui.mesh.analysis import findings as F
 from istiotui.mesh.analysis.index import Index, fqdn, name_of, namespace_of, selects
+from istiotui.mesh.analysis.scope import clashes
 
 # The lab trips the breaker with fortio at -c 2 and -c 3.
 LAB_FORTIO_CONCURRENCY = 3
@@ -16,19 +17,21 @@ def _finding(dr: dict, check: F.Check, path: str, **params: object) -> F.Finding
 
 
 def check_destination_rules(index: Index) -> Iterator[F.Finding]:
-    owners: dict[str, dict] = {}
+    owners: dict[str, list[dict]] = {}
     for dr in index.kind("DestinationRule"):
         spec = dr.get("spec") or {}
         host = spec.get("host", "")
         full = fqdn(host, namespace_of(dr))
-        first = owners.setdefault(full, dr)
-        if first is not dr:
+        earlier = owners.setdefault(full, [])
+        other = next((o for o in earlier if clashes(o, dr)), None)
+        earlier.append(dr)
+        if other is not None:
             yield _finding(
                 dr,
                 F.DUPLICATE_DR_HOST,
                 "spec.host",
                 host=host,
-                other=f"{namespace_of(first)}/{name_of(first)}",
+                other=f"{namespace_of(other)}/{name_of(other)}",
             )
         yield from _subsets(index, dr, full, host)
         yield from _breaker(dr, spec.get("trafficPolicy") or {}, "spec.trafficPolicy")

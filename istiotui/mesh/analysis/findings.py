@@ -21,12 +21,21 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True)
+class Istioctl:
+    """The message `istioctl analyze` gives for the same mistake (its analyzer message list)."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Check:
     code: str
     name: str
     severity: Severity
     es: str
     en: str
+    istioctl: Istioctl | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,24 @@ class Finding:
     def where(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name} {self.field}"
 
+    def headline(self) -> str:
+        """`Error [IT0101] (VirtualService ns/name field)`: how a finding is named in the CLI."""
+        return f"{self.severity.label.capitalize()} [{self.code}] ({self.where()})"
 
-def _c(code: str, name: str, severity: Severity, es: str, en: str) -> Check:
-    return Check(code, name, severity, es, en)
+    def key(self) -> tuple[str, ...]:
+        """What makes two findings the same (params are a dict, so the dataclass is unhashable)."""
+        return (self.code, self.kind, self.namespace, self.name, self.field, self.message())
+
+
+def _c(
+    code: str, name: str, severity: Severity, es: str, en: str, ist: Istioctl | None = None
+) -> Check:
+    return Check(code, name, severity, es, en, ist)
+
+
+# istioctl's codes, checked against istio's analyzer message list (pkg/config/analysis/msg).
+# IST0101 covers every dangling reference (host, host+subset, mirror, gateway, selector).
+_NOT_FOUND = Istioctl("IST0101", "ReferencedResourceNotFound")
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -70,6 +94,7 @@ SUBSET_NOT_DEFINED = _c(
     "No DestinationRule defines subset '{subset}' of {host}: Envoy will have no such cluster and "
     "requests on this route get a 503. Apply the DestinationRule with that subset first, or fix "
     "the name.",
+    _NOT_FOUND,
 )
 HOST_NOT_FOUND = _c(
     "IT0102",
@@ -79,6 +104,7 @@ HOST_NOT_FOUND = _c(
     "sitio y devolverá un 503. Revisa el nombre y el namespace del Service.",
     "Destination host {host} is neither a Service nor a ServiceEntry: the route leads nowhere and "
     "answers 503. Check the Service's name and namespace.",
+    _NOT_FOUND,
 )
 GATEWAY_NOT_FOUND = _c(
     "IT0103",
@@ -90,6 +116,7 @@ GATEWAY_NOT_FOUND = _c(
     "The VirtualService names gateway '{gateway}', which does not exist: its routes land on no "
     "gateway and outside requests get a 404. Create the Gateway or fix the reference (name, or "
     "namespace/name).",
+    _NOT_FOUND,
 )
 GATEWAY_SELECTOR_UNMATCHED = _c(
     "IT0104",
@@ -100,6 +127,7 @@ GATEWAY_SELECTOR_UNMATCHED = _c(
     "correcta la etiqueta?",
     "The Gateway's selector {selector} matches no pod: no gateway proxy will serve it. Are Istio's "
     "gateways installed (istio-manifests/)? Is the label right?",
+    _NOT_FOUND,
 )
 GATEWAY_PORT_NOT_EXPOSED = _c(
     "IT0105",
@@ -109,6 +137,7 @@ GATEWAY_PORT_NOT_EXPOSED = _c(
     "servidor. Usa un puerto del Service (p. ej. 80) o añádelo.",
     "Gateway port {port} is not exposed by Service {service}: traffic cannot reach this server. "
     "Use one of the Service's ports (e.g. 80) or add it.",
+    Istioctl("IST0162", "GatewayPortNotDefinedOnService"),
 )
 HOST_NOT_IN_GATEWAY = _c(
     "IT0106",
@@ -118,6 +147,7 @@ HOST_NOT_IN_GATEWAY = _c(
     "gateway no aceptará esas peticiones y responderá 404. Haz coincidir ambos hosts.",
     "VirtualService host {host} is not among Gateway {gateway}'s hosts: the gateway will not take "
     "those requests and answers 404. Make the hosts agree.",
+    Istioctl("IST0132", "VirtualServiceHostNotFoundInGateway"),
 )
 DUPLICATE_VS_HOST = _c(
     "IT0107",
@@ -127,6 +157,7 @@ DUPLICATE_VS_HOST = _c(
     "el resultado depende del orden. Deja una sola VirtualService por host.",
     "Another VirtualService ({other}) also defines host {host}: Istio merges or drops rules "
     "and the outcome depends on order. Keep one VirtualService per host.",
+    Istioctl("IST0109", "ConflictingMeshGatewayVirtualServiceHosts"),
 )
 DUPLICATE_DR_HOST = _c(
     "IT0108",
@@ -146,6 +177,7 @@ SUBSET_NO_PODS = _c(
     "etiquetas.",
     "Subset '{subset}' ({labels}) selects no pod of {host}: requests routed to it get a 503 "
     "(UH, no healthy upstream). Deploy that version or fix the labels.",
+    Istioctl("IST0173", "DestinationRuleSubsetNotSelectPods"),
 )
 SUBSET_NO_LABELS = _c(
     "IT0110",
@@ -165,6 +197,7 @@ NAMESPACE_NOT_INJECTED = _c(
     "los pods.",
     "Namespace {namespace} lacks the label istio-injection=enabled: its new pods get no sidecar "
     "and Istio's rules do not apply to their traffic. Label it and restart the pods.",
+    Istioctl("IST0102", "NamespaceNotInjected"),
 )
 POD_WITHOUT_PROXY = _c(
     "IT0112",
@@ -174,6 +207,7 @@ POD_WITHOUT_PROXY = _c(
     "la malla. Se creó antes de etiquetar el namespace: reinicia su Deployment.",
     "Pod {pod} has no istio-proxy container (1/1 instead of 2/2): its traffic bypasses the mesh. "
     "It was created before the namespace was labelled: restart its Deployment.",
+    Istioctl("IST0103", "PodMissingProxy"),
 )
 UNREACHABLE_RULE = _c(
     "IT0113",
@@ -183,6 +217,7 @@ UNREACHABLE_RULE = _c(
     "Pon las reglas más específicas primero.",
     "Rule {rule} can never match: rule {earlier} takes every request first. Put the more specific "
     "rules first.",
+    Istioctl("IST0130", "VirtualServiceUnreachableRule"),
 )
 DUPLICATE_MATCH = _c(
     "IT0114",
@@ -190,6 +225,7 @@ DUPLICATE_MATCH = _c(
     W,
     "La condición {match} repite una de la regla {earlier}: nunca se usará. Quítala o cámbiala.",
     "Match {match} repeats one of rule {earlier}: it will never be used. Remove or change it.",
+    Istioctl("IST0131", "VirtualServiceIneffectiveMatch"),
 )
 INVALID_REGEX = _c(
     "IT0115",
@@ -197,6 +233,7 @@ INVALID_REGEX = _c(
     E,
     "La expresión regular {regex!r} no es válida ({error}): Istio rechazará el objeto.",
     "Regular expression {regex!r} is invalid ({error}): Istio will reject the object.",
+    Istioctl("IST0122", "InvalidRegexp"),
 )
 SINGLE_DESTINATION_WEIGHT = _c(
     "IT0116",
@@ -235,6 +272,7 @@ MIRROR_SUBSET_NOT_DEFINED = _c(
     "copiará ninguna petición. Define el subset.",
     "The mirror targets subset '{subset}' of {host}, which no DestinationRule defines: nothing "
     "will be mirrored. Define the subset.",
+    _NOT_FOUND,
 )
 EXTERNAL_WITHOUT_SERVICE_ENTRY = _c(
     "IT0120",
@@ -244,6 +282,52 @@ EXTERNAL_WITHOUT_SERVICE_ENTRY = _c(
     "un 502 y las TLS fallarán en el handshake. Crea una ServiceEntry para {host}.",
     "The mesh is REGISTRY_ONLY and {host} has no ServiceEntry: HTTP requests get a 502 and TLS "
     "fails at the handshake. Create a ServiceEntry for {host}.",
+)
+
+# Files alone cannot say everything a cluster can: these say what was left unjudged, and why.
+GATEWAY_SELECTOR_OFFLINE = _c(
+    "IT0121",
+    "GatewaySelectorNotCheckedOffline",
+    INFO,
+    "Ningún Deployment de estos ficheros ni ningún gateway de los que crea una instalación de "
+    "Istio ({known}) tiene las etiquetas {selector}: sin un clúster no se puede saber si algún "
+    "proxy de gateway servirá este Gateway. Compruébalo con --local o --context; ¿es correcta la "
+    "etiqueta?",
+    "No Deployment in these files, and no gateway an Istio install creates ({known}), has the "
+    "labels {selector}: without a cluster there is no telling whether a gateway proxy will serve "
+    "this Gateway. Check with --local or --context; is the label right?",
+)
+REFERENCE_OFFLINE = _c(
+    "IT0122",
+    "ReferenceNotCheckedOffline",
+    INFO,
+    "No se puede comprobar {kind} '{ref}' solo con estos ficheros: no contienen ningún {kind} del "
+    "namespace {namespace}. Añade el fichero que lo define, o analiza contra un clúster (--local o "
+    "--context).",
+    "{kind} '{ref}' cannot be checked from these files alone: they hold no {kind} of namespace "
+    "{namespace}. Add the file that defines it, or analyse against a cluster (--local or "
+    "--context).",
+)
+EXTERNAL_HOST_OFFLINE = _c(
+    "IT0123",
+    "ExternalHostNotCheckedOffline",
+    INFO,
+    "No se puede comprobar el host {host} solo con estos ficheros: no contienen ninguna "
+    "ServiceEntry. Añade el fichero de la ServiceEntry, o analiza contra un clúster (--local o "
+    "--context).",
+    "Host {host} cannot be checked from these files alone: they hold no ServiceEntry. Add the "
+    "ServiceEntry's file, or analyse against a cluster (--local or --context).",
+)
+SUBSET_OFFLINE = _c(
+    "IT0124",
+    "SubsetNotCheckedOffline",
+    INFO,
+    "No se puede comprobar el subset '{subset}' de {host} solo con estos ficheros: no contienen el "
+    "Service de ese host ni ninguna DestinationRule para él. Añade el fichero de la "
+    "DestinationRule, o analiza contra un clúster (--local o --context).",
+    "Subset '{subset}' of {host} cannot be checked from these files alone: they hold neither the "
+    "host's Service nor any DestinationRule for it. Add the DestinationRule's file, or analyse "
+    "against a cluster (--local or --context).",
 )
 
 CATALOGUE: tuple[Check, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Check))

@@ -7,9 +7,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from istiotui.mesh.analysis.scope import (
+    CLUSTER_DOMAIN,
+    Offline,
+    Scope,
+    cluster_namespace,
+    export_scope,
+    overlap,
+)
 from istiotui.mesh.labels import selects as labels_select
 
-CLUSTER_DOMAIN = "svc.cluster.local"
+__all__ = ["CLUSTER_DOMAIN", "Index", "Workload", "fqdn", "host_matches", "selects"]
 
 
 def fqdn(host: str, namespace: str) -> str:
@@ -42,10 +50,15 @@ class Workload:
     labels: Mapping[str, str]
     has_proxy: bool | None  # None: unknown (a Deployment before injection)
     source: dict
+    installed: bool = False  # created by an Istio install, not by the files analysed
 
 
 def _meta(obj: dict) -> dict:
     return obj.get("metadata") or {}
+
+
+def _key(obj: dict) -> tuple[str, str, str]:
+    return (obj.get("kind", ""), namespace_of(obj), name_of(obj))
 
 
 def namespace_of(obj: dict, default: str = "default") -> str:
@@ -64,10 +77,27 @@ class Index:
     service_entry_hosts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     namespaces: dict[str, dict] = field(default_factory=dict)
     workloads: list[Workload] = field(default_factory=list)
+    offline: Offline | None = None  # None: a cluster's state, where everything can be judged
+    installed: set[int] = field(default_factory=set)  # ids of objects an install would create
+    # Files alone: (kind, namespace) of the Services and Gateways they hold. References of a
+    # kind into a namespace are judged when the files hold some of that kind there (then taken as
+    # all there is); otherwise files alone cannot tell.
+    described: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
-    def build(cls, objects: Iterable[dict]) -> Index:
-        index = cls(objects=list(objects))
+    def build(cls, objects: Iterable[dict], offline: Offline | None = None) -> Index:
+        given = list(objects)
+        index = cls(objects=given, offline=offline)
+        if offline is not None:
+            index.described = {
+                (o["kind"], namespace_of(o))
+                for o in given
+                if o.get("kind") in ("Service", "Gateway")
+            }
+            written = {_key(o) for o in given}
+            extra = [o for o in offline.installed if _key(o) not in written]
+            index.installed = {id(o) for o in extra}
+            index.objects = given + extra
         pods_seen = False
         for obj in index.objects:
             kind = obj.get("kind", "")
@@ -92,22 +122,50 @@ class Index:
                         obj,
                     )
                 )
-        if not pods_seen:
-            # As `istioctl analyze --use-kube=false` does: Deployments stand for their pods.
-            for dep in index.by_kind.get("Deployment", []):
+        for dep in index.by_kind.get("Deployment", []):
+            # As `istioctl analyze --use-kube=false` does: Deployments stand for their pods (an
+            # install's gateways always do: files never hold their pods).
+            if not pods_seen or id(dep) in index.installed:
                 template = (dep.get("spec") or {}).get("template") or {}
                 labels = (template.get("metadata") or {}).get("labels") or {}
-                index.workloads.append(Workload(namespace_of(dep), name_of(dep), labels, None, dep))
+                index.workloads.append(
+                    Workload(
+                        namespace_of(dep),
+                        name_of(dep),
+                        labels,
+                        None,
+                        dep,
+                        id(dep) in index.installed,
+                    )
+                )
         return index
 
     def kind(self, kind: str) -> list[dict]:
         return self.by_kind.get(kind, [])
 
-    def known_host(self, host: str) -> bool:
-        """A host the mesh knows: a Service's FQDN or a ServiceEntry host (wildcards too)."""
-        if host in self.services:
+    def known_host(self, host: str, seen_from: Scope = None) -> bool:
+        """A host the mesh knows where `seen_from` is visible: a Service's FQDN or a ServiceEntry
+        host (wildcards too), exported to some namespace that also sees the asker."""
+        svc = self.services.get(host)
+        if svc is not None and overlap(export_scope(svc), seen_from):
             return True
-        return any(host_matches(pattern, host) for pattern in self.service_entry_hosts)
+        return any(
+            host_matches(pattern, host) and overlap(export_scope(se), seen_from)
+            for pattern, entries in self.service_entry_hosts.items()
+            for se in entries
+        )
+
+    def judges_host(self, host: str) -> bool:
+        """Whether a missing host is a mistake, not a gap in what files alone can show."""
+        if self.offline is None:
+            return True
+        ns = cluster_namespace(host)
+        if ns is not None:
+            return ("Service", ns) in self.described
+        return bool(self.service_entry_hosts)
+
+    def judges_gateways_of(self, namespace: str) -> bool:
+        return self.offline is None or ("Gateway", namespace) in self.described
 
     def service_workloads(self, host: str) -> list[Workload]:
         svc = self.services.get(host)
@@ -136,16 +194,17 @@ class Index:
                             found.add((fqdn(d["host"], ns), d["subset"]))
         return found
 
-    def destination_rules_for(self, host: str) -> list[dict]:
+    def destination_rules_for(self, host: str, seen_from: Scope = None) -> list[dict]:
         return [
             dr
             for dr in self.kind("DestinationRule")
             if fqdn((dr.get("spec") or {}).get("host", ""), namespace_of(dr)) == host
+            and overlap(export_scope(dr), seen_from)
         ]
 
-    def subsets_for(self, host: str) -> dict[str, dict]:
+    def subsets_for(self, host: str, seen_from: Scope = None) -> dict[str, dict]:
         subsets: dict[str, dict] = {}
-        for dr in self.destination_rules_for(host):
+        for dr in self.destination_rules_for(host, seen_from):
             for subset in (dr.get("spec") or {}).get("subsets") or []:
                 subsets.setdefault(subset.get("name", ""), subset)
         return subsets

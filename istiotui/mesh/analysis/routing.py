@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from istiotui.mesh.analysis import findings as F
 from istiotui.mesh.analysis.index import Index, fqdn, host_matches, name_of, namespace_of
+from istiotui.mesh.analysis.scope import clashes, cluster_namespace, export_scope
 
 _STRING_MATCH_FIELDS = ("uri", "scheme", "method", "authority")
 
@@ -52,12 +53,27 @@ def _destination(
     if not host:
         return
     full = fqdn(host, ns)
-    if not index.known_host(full):
-        yield _finding(vs, F.HOST_NOT_FOUND, f"{path}.host", host=host)
+    scope = export_scope(vs)
+    if not index.known_host(full, scope):
+        yield _unknown_host(index, vs, host, full, f"{path}.host")
         return
     subset = dest.get("subset")
-    if subset and subset not in index.subsets_for(full):
-        yield _finding(vs, subset_check, f"{path}.subset", subset=subset, host=host)
+    if subset and subset not in index.subsets_for(full, scope):
+        # Files alone settle a subset when they hold the host's Service (the app is all there)
+        # or some DestinationRule for the host (then a missing subset is a slip).
+        if index.judges_host(full) or index.destination_rules_for(full, scope):
+            yield _finding(vs, subset_check, f"{path}.subset", subset=subset, host=host)
+        else:
+            yield _finding(vs, F.SUBSET_OFFLINE, f"{path}.subset", subset=subset, host=host)
+
+
+def _unknown_host(index: Index, vs: dict, host: str, full: str, path: str) -> F.Finding:
+    if index.judges_host(full):
+        return _finding(vs, F.HOST_NOT_FOUND, path, host=host)
+    ns = cluster_namespace(full)
+    if ns is None:
+        return _finding(vs, F.EXTERNAL_HOST_OFFLINE, path, host=host)
+    return _finding(vs, F.REFERENCE_OFFLINE, path, kind="Service", ref=host, namespace=ns)
 
 
 def _gateways(index: Index, vs: dict) -> Iterator[F.Finding]:
@@ -69,7 +85,18 @@ def _gateways(index: Index, vs: dict) -> Iterator[F.Finding]:
             continue
         gw = index.gateway(ref, ns)
         if gw is None:
-            yield _finding(vs, F.GATEWAY_NOT_FOUND, f"spec.gateways[{i}]", gateway=ref)
+            gw_ns = ref.rpartition("/")[0] or ns
+            if index.judges_gateways_of(gw_ns):
+                yield _finding(vs, F.GATEWAY_NOT_FOUND, f"spec.gateways[{i}]", gateway=ref)
+            else:
+                yield _finding(
+                    vs,
+                    F.REFERENCE_OFFLINE,
+                    f"spec.gateways[{i}]",
+                    kind="Gateway",
+                    ref=ref,
+                    namespace=gw_ns,
+                )
             continue
         gw_hosts = [
             h.split("/", 1)[-1]
@@ -157,19 +184,27 @@ def _label(route: dict) -> str:
 
 
 def _duplicate_hosts(index: Index) -> Iterator[F.Finding]:
-    owners: dict[tuple[str, tuple[str, ...]], dict] = {}
+    """Two VirtualServices (two objects, not one listing a host twice or a file read twice) for
+    one host on one gateway, seen together by some namespace."""
+    owners: dict[tuple[str, str], list[dict]] = {}
     for vs in index.kind("VirtualService"):
         spec = vs.get("spec") or {}
         ns = namespace_of(vs)
-        gateways = tuple(sorted(spec.get("gateways") or ["mesh"]))
+        reported: set[str] = set()
         for j, host in enumerate(spec.get("hosts") or []):
-            key = (fqdn(host, ns), gateways)
-            first = owners.setdefault(key, vs)
-            if first is not vs:
-                yield _finding(
-                    vs,
-                    F.DUPLICATE_VS_HOST,
-                    f"spec.hosts[{j}]",
-                    host=host,
-                    other=f"{namespace_of(first)}/{name_of(first)}",
-                )
+            full = fqdn(host, ns)
+            for gw in spec.get("gateways") or ["mesh"]:
+                gw_key = gw if gw == "mesh" or "/" in gw else f"{ns}/{gw}"
+                earlier = owners.setdefault((full, gw_key), [])
+                other = next((o for o in earlier if clashes(o, vs)), None)
+                if not any(o is vs for o in earlier):
+                    earlier.append(vs)
+                if other is not None and full not in reported:
+                    reported.add(full)
+                    yield _finding(
+                        vs,
+                        F.DUPLICATE_VS_HOST,
+                        f"spec.hosts[{j}]",
+                        host=host,
+                        other=f"{namespace_of(other)}/{name_of(other)}",
+                    )

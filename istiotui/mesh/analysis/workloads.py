@@ -21,8 +21,21 @@ def check_gateways(index: Index) -> Iterator[F.Finding]:
         selector = (gw.get("spec") or {}).get("selector") or {}
         matched = [w for w in index.workloads if selects(selector, w.labels)]
         if selector and not matched:
-            shown = ", ".join(f"{k}={v}" for k, v in selector.items())
-            yield _finding(gw, F.GATEWAY_SELECTOR_UNMATCHED, "spec.selector", selector=shown)
+            shown = _labels(selector)
+            if index.offline is None:
+                yield _finding(gw, F.GATEWAY_SELECTOR_UNMATCHED, "spec.selector", selector=shown)
+            else:
+                # Files alone: the gateway may come from an install we were not shown.
+                known = sorted(
+                    {_labels(_istio_label(w.labels)) for w in index.workloads if w.installed}
+                )
+                yield _finding(
+                    gw,
+                    F.GATEWAY_SELECTOR_OFFLINE,
+                    "spec.selector",
+                    selector=shown,
+                    known=", ".join(known) or "—",
+                )
             continue
         services = _services_of(index, matched)
         if not services:
@@ -44,6 +57,15 @@ def check_gateways(index: Index) -> Iterator[F.Finding]:
                     port=port,
                     service=", ".join(name_of(s) for s in services),
                 )
+
+
+def _labels(labels: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in labels.items())
+
+
+def _istio_label(labels: dict) -> dict:
+    """The label Gateways select an installed gateway by (`istio=…`), else all of them."""
+    return {"istio": labels["istio"]} if "istio" in labels else dict(labels)
 
 
 def _services_of(index: Index, workloads: list) -> list[dict]:
