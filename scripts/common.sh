@@ -3,10 +3,18 @@
 # Run by Vagrant as root on each VM (Vagrantfile, provisioner "common"); safe to re-run.
 #
 # Environment (from the Vagrantfile): NODE_IP, MASTER_IP, KUBERNETES_VERSION (e.g. 1.31.12),
-# LAB_HOSTS ("10.0.0.10 master,10.0.0.11 worker1,...").
+# LAB_HOSTS ("192.168.56.10 master,192.168.56.11 worker1,...").
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-cluster.sh"
+
+# What kubeadm's preflight runs or checks for on every node, named rather than left to the
+# kubelet package's dependencies: kubelet 1.31.14's .deb stopped depending on conntrack (and
+# ethtool, iproute2), yet kubeadm 1.31 still stops without conntrack.
+KUBEADM_PACKAGES=(conntrack socat ethtool iproute2 iptables)
+KUBEADM_COMMANDS=(conntrack socat ethtool ip iptables mount nsenter crictl)
 
 lab_require_root
 lab_require_env NODE_IP MASTER_IP KUBERNETES_VERSION LAB_HOSTS
@@ -49,16 +57,19 @@ net.ipv4.ip_forward                 = 1
 SYSCTL
 sysctl --system >/dev/null
 
-lab_step "Installing containerd with the systemd cgroup driver"
+lab_step "Installing containerd with the systemd cgroup driver, and the tools kubeadm checks for"
 apt-get update -q
-lab_apt_install ca-certificates curl gpg apt-transport-https containerd
+lab_apt_install ca-certificates curl gpg apt-transport-https openssl containerd "${KUBEADM_PACKAGES[@]}"
+containerd_version="$(lab_containerd_version "$(containerd --version)")" ||
+    lab_die "cannot read containerd's version from: $(containerd --version)"
+lab_containerd_supported "$containerd_version" ||
+    lab_die "containerd ${containerd_version} is older than Kubernetes ${KUBERNETES_MINOR} needs (1.7.20 or newer, or 2.x): update the box (box.version in settings.yaml) or its packages"
+lab_info "containerd ${containerd_version}"
 mkdir -p /etc/containerd
 config_draft="$(mktemp)"
-containerd config default >"$config_draft"
 # kubelet and containerd must agree on systemd cgroups; pause is the image kubeadm 1.31 expects.
-sed -i -e 's/SystemdCgroup = false/SystemdCgroup = true/' \
-    -e 's|sandbox_image = ".*"|sandbox_image = "registry.k8s.io/pause:3.10"|' "$config_draft"
-grep -q 'SystemdCgroup = true' "$config_draft" || lab_die "containerd's default config has no SystemdCgroup setting"
+# The edits follow the config schema of the containerd just installed (1.7: 2, 2.x: 3).
+containerd config default | lab_containerd_config >"$config_draft"
 if lab_install_file "$config_draft" /etc/containerd/config.toml; then
     systemctl restart containerd
 fi
@@ -76,6 +87,7 @@ apt-get update -q
 lab_apt_install --allow-change-held-packages \
     "kubelet=${KUBERNETES_VERSION}-*" "kubeadm=${KUBERNETES_VERSION}-*" "kubectl=${KUBERNETES_VERSION}-*"
 apt-mark hold kubelet kubeadm kubectl >/dev/null
+lab_require_commands "${KUBEADM_COMMANDS[@]}"
 
 lab_step "Making the kubelet use the host-only address ${NODE_IP}"
 # Without it every node would register VirtualBox's NAT address (10.0.2.15, the same on all).

@@ -3,9 +3,14 @@
 # `istiotui` works right after `vagrant ssh master`.
 # Run by Vagrant as root (provisioner "istiotui"); safe to re-run: it reinstalls from /vagrant,
 # which is also how to pick up changes made on the host.
+#
+# It runs on the master before the workers exist, and its downloads are the largest of the
+# lab's: a failure here is reported with the command to retry it, and `vagrant up` goes on, so
+# the cluster gets its workers either way.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lab_nonfatal "vagrant provision master --provision-with istiotui"
 
 lab_require_root
 PROJECT_DIR="${PROJECT_DIR:-/vagrant}"

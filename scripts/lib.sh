@@ -32,6 +32,24 @@ lab_die() {
     exit 1
 }
 
+# lab_nonfatal RETRY_COMMAND: from here on, a failure of this script (lab_die, or any command
+# under set -e) is reported with RETRY_COMMAND and the script exits 0, so that Vagrant goes on
+# with the other provisioners and machines. For steps the cluster does not need, like istiotui.
+lab_nonfatal() {
+    LAB_RETRY="$1"
+    trap 'lab_nonfatal_exit $?' EXIT
+}
+
+lab_nonfatal_exit() {
+    local status="$1"
+    trap - EXIT
+    if ((status != 0)); then
+        printf '[lab] %s: warning: failed (exit %d); the rest of the lab goes on without it. Retry with: %s\n' \
+            "$LAB_SCRIPT" "$status" "$LAB_RETRY" >&2
+        exit 0
+    fi
+}
+
 # lab_require_env NAME...: fail clearly when the Vagrantfile did not pass a variable.
 lab_require_env() {
     local name

@@ -50,7 +50,8 @@ from istiotui.ui.workers import Workers
 ACTIVITY_KEPT = 500
 # Ended like `q`, so that exit hooks run (the vms layer's stops a running vagrant); Python's
 # default for these kills the process without them.
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Windows has no SIGHUP: only the signals this host defines.
+EXIT_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 W = TypeVar("W", bound=Widget)
 
 

@@ -112,6 +112,13 @@ _WORDS: dict[str, tuple[str, str]] = {
         "cancelando (Vagrant termina su paso)…",
         "cancelling (Vagrant finishes its step)…",
     ),
+    # Windows: no Ctrl-C can reach Vagrant's own process group, only Ctrl-Break and taskkill.
+    "env_cancelling_now": (
+        "cancelando: en Windows Vagrant se detiene sin terminar su paso; repite la acción "
+        "para completarla…",
+        "cancelling: on Windows Vagrant stops without finishing its step; run the action again "
+        "to complete it…",
+    ),
     "env_done": ("{command}: terminado", "{command}: finished"),
     "env_failed": ("{command}: falló: {error}", "{command}: failed: {error}"),
     "env_cancelled": ("{command}: cancelado", "{command}: cancelled"),

@@ -3,28 +3,29 @@
 python-vagrant streams only `up` and `reload`, and starts Vagrant in our own process group, so
 cancelling it would leave its VBoxManage and ssh children behind. An ActionRun starts Vagrant
 (found the way python-vagrant finds it) in a process group of its own, reads its
-machine-readable output line by line, and stops the whole group on cancel() or at exit.
+machine-readable output line by line, and stops the whole tree on cancel() or at exit, the way
+the host's OS allows (process_tree.py: signals to the group on Linux and macOS, Ctrl-Break and
+taskkill on Windows).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import enum
-import os
-import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from istiotui.vms import machine_readable
+from istiotui.vms.process_tree import ProcessTree, for_platform, stop
 from istiotui.vms.progress import ActionProgress, ProgressTracker
 from istiotui.vms.settings import MachineSpec
 
 # How long Vagrant gets to clean up after an interrupt (it finishes the current step, as it
-# does on a first Ctrl-C) before the group gets SIGTERM, then SIGKILL.
+# does on a first Ctrl-C) before the tree is asked to terminate, then killed.
 INTERRUPT_GRACE_S = 30.0
 TERMINATE_GRACE_S = 5.0
 
@@ -86,8 +87,10 @@ class ActionRun:
         machines: Sequence[MachineSpec],
         root: Path,
         env: Mapping[str, str],
+        tree: ProcessTree | None = None,
     ) -> None:
         self.action = action
+        self.tree = tree if tree is not None else for_platform(sys.platform)
         self.machine = machine
         self.argv = [vagrant_exe, str(action), "--machine-readable"]
         if machine is not None:
@@ -101,7 +104,7 @@ class ActionRun:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            **self.tree.popen_options(),
         )
         with _live_lock:
             _live.add(self)
@@ -141,25 +144,10 @@ class ActionRun:
     def cancel(
         self, interrupt_grace: float = INTERRUPT_GRACE_S, terminate_grace: float = TERMINATE_GRACE_S
     ) -> None:
-        """Interrupt Vagrant like a Ctrl-C, then escalate; returns once the group is gone."""
+        """Interrupt Vagrant like a Ctrl-C (Ctrl-Break on Windows), then escalate; returns once
+        Vagrant is gone and its children (VBoxManage, ssh) were ended."""
         self._cancelled.set()
-        for sig, grace in (
-            (signal.SIGINT, interrupt_grace),
-            (signal.SIGTERM, terminate_grace),
-            (signal.SIGKILL, None),
-        ):
-            if self._proc.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._proc.pid, sig)
-            try:
-                self._proc.wait(grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # Vagrant's children (VBoxManage, ssh) may outlive it in its group.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._proc.pid, signal.SIGKILL)
+        stop(self._proc, self.tree, interrupt_grace, terminate_grace)
         self._close()
 
     def _close(self) -> None:

@@ -20,6 +20,8 @@ SETTINGS_NAME = "settings.yaml"
 MASTER_NAME = "master"
 WORKER_PREFIX = "worker"
 MAX_WORKERS = 9
+# kubeadm's default service network; the Vagrantfile keeps nodes and pods out of it too.
+SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 
 # The Vagrantfile's shell provisioners of each role, in the order they run.
 ROLE_PROVISIONERS: dict[str, tuple[str, ...]] = {
@@ -167,11 +169,26 @@ def load_settings(path: Path) -> LabSettings:
     calico = r.text("versions.calico", _CALICO_TAG, "a release tag like v3.29.3")
     count = r.integer("workers.count", 0, MAX_WORKERS)
     last_octet = int(str(master_ip).rsplit(".", 1)[1])
-    if last_octet == 0 or last_octet + count > 254:
-        message = f"{master_ip} leaves no room for {count} workers after it"
+    # .1 is the host's own address on the host-only network VirtualBox creates.
+    if last_octet < 2 or last_octet + count > 254:
+        message = (
+            f"{master_ip} leaves no room for {count} workers after it "
+            f"(the master takes .2 to .{254 - count}; .1 is the host's)"
+        )
         raise r.fail("network.master_ip", message)
-    if master_ip in pod_cidr:
-        raise r.fail("network.pod_cidr", f"{pod_cidr} overlaps network.master_ip {master_ip}")
+    if pod_cidr.overlaps(SERVICE_CIDR):
+        raise r.fail("network.pod_cidr", f"{pod_cidr} overlaps the service network {SERVICE_CIDR}")
+    for i in range(count + 1):
+        node, ip = (f"{WORKER_PREFIX}{i}" if i else MASTER_NAME), master_ip + i
+        if ip in pod_cidr:
+            message = f"{pod_cidr} overlaps {node}'s address {ip} (network.master_ip + {i})"
+            raise r.fail("network.pod_cidr", message)
+        if ip in SERVICE_CIDR:
+            message = (
+                f"{node}'s address {ip} (network.master_ip + {i}) is inside the service network "
+                f"{SERVICE_CIDR}: move it, e.g. to 192.168.56.10"
+            )
+            raise r.fail("network.master_ip", message)
 
     return LabSettings(
         path=path,

@@ -68,15 +68,15 @@ async def test_real_status_then_a_streamed_halt_of_a_machine(make_app, real_lab:
             pytest.skip(f"Vagrant has no usable provider here: {screen.problem}")
         assert screen.problem is None
         assert [(m.name, m.state, m.ip) for m in screen.machines] == [
-            ("master", "not_created", "10.0.0.10"),
-            ("worker1", "not_created", "10.0.0.11"),
-            ("worker2", "not_created", "10.0.0.12"),
+            ("master", "not_created", "192.168.56.10"),
+            ("worker1", "not_created", "192.168.56.11"),
+            ("worker2", "not_created", "192.168.56.12"),
         ]
         table = screen.query_one(VmTable)
         assert [str(table.get_row(n)[3]) for n in ("master", "worker1", "worker2")] == [
-            "10.0.0.10",
-            "10.0.0.11",
-            "10.0.0.12",
+            "192.168.56.10",
+            "192.168.56.11",
+            "192.168.56.12",
         ]
         details = str(screen.query_one("#vm-details").render())
         assert "master is not created yet" in details and "vagrant up master" in details

@@ -41,16 +41,21 @@ def test_the_lab_defaults_are_the_issues_shape() -> None:
     settings = load_settings(ROOT / "settings.yaml")
     machines = settings.machines()
     assert [m.name for m in machines] == ["master", "worker1", "worker2"]
-    assert [m.ip for m in machines] == ["10.0.0.10", "10.0.0.11", "10.0.0.12"]
+    # Inside 192.168.56.0/21, the only host-only range VirtualBox allows on Linux and macOS.
+    assert [m.ip for m in machines] == ["192.168.56.10", "192.168.56.11", "192.168.56.12"]
+    host_only = ipaddress.IPv4Network("192.168.56.0/21")
+    assert all(ipaddress.IPv4Address(m.ip) in host_only for m in machines)
     assert machines[0].memory_mb >= 4096 and machines[0].cpus >= 2
     assert all(2048 <= m.memory_mb <= 4096 and m.cpus >= 2 for m in machines[1:])
-    assert settings.kubernetes_version.startswith("1.31.")
+    # Istio 1.24, the lab's, supports Kubernetes 1.28-1.31 only.
+    major, minor, _ = (int(x) for x in settings.kubernetes_version.split("."))
+    assert major == 1 and 28 <= minor <= 31
     assert settings.box.startswith("bento/ubuntu-")
 
 
 def test_worker_count_and_master_ip_change_the_machines(lab_dir: Path) -> None:
     edit_settings(lab_dir, "count: 2", "count: 4")
-    edit_settings(lab_dir, "master_ip: 10.0.0.10", "master_ip: 192.168.56.20")
+    edit_settings(lab_dir, "master_ip: 192.168.56.10", "master_ip: 192.168.56.20")
     machines = load_settings(lab_dir / "settings.yaml").machines()
     assert [(m.name, m.ip) for m in machines] == [
         ("master", "192.168.56.20"),
@@ -71,9 +76,29 @@ def test_no_workers_leaves_the_master_alone(lab_dir: Path) -> None:
     [
         ("count: 2", "count: two", "workers.count: must be an integer from 0 to 9, got 'two'"),
         ("count: 2", "count: 12", "workers.count: must be an integer from 0 to 9, got 12"),
-        ("master_ip: 10.0.0.10", "master_ip: 10.0.0.300", "network.master_ip: must be an IPv4"),
-        ("master_ip: 10.0.0.10", "master_ip: 10.0.0.253", "leaves no room for 2 workers"),
-        ("pod_cidr: 172.16.0.0/16", "pod_cidr: 10.0.0.0/8", "overlaps network.master_ip"),
+        ("master_ip: 192.168.56.10", "master_ip: 10.0.0.300", "network.master_ip: must be an IPv4"),
+        ("master_ip: 192.168.56.10", "master_ip: 10.0.0.253", "leaves no room for 2 workers"),
+        ("master_ip: 192.168.56.10", "master_ip: 192.168.56.1", ".1 is the host's"),
+        (
+            "pod_cidr: 172.16.0.0/16",
+            "pod_cidr: 192.168.0.0/16",
+            "network.pod_cidr: 192.168.0.0/16 overlaps master's address 192.168.56.10",
+        ),
+        (
+            "pod_cidr: 172.16.0.0/16",
+            "pod_cidr: 192.168.56.12/30",
+            "overlaps worker2's address 192.168.56.12 (network.master_ip + 2)",
+        ),
+        (
+            "pod_cidr: 172.16.0.0/16",
+            "pod_cidr: 10.64.0.0/10",
+            "network.pod_cidr: 10.64.0.0/10 overlaps the service network 10.96.0.0/12",
+        ),
+        (
+            "master_ip: 192.168.56.10",
+            "master_ip: 10.100.0.10",
+            "master's address 10.100.0.10 (network.master_ip + 0) is inside the service network",
+        ),
         ("pod_cidr: 172.16.0.0/16", "pod_cidr: 172.16.0.1/16", "network.pod_cidr: must be a CIDR"),
         ("kubernetes: 1.31.12", "kubernetes: 1.31", "versions.kubernetes: must be a full version"),
         ("calico: v3.29.3", "calico: 3.29.3", "versions.calico: must be a release tag"),
@@ -119,4 +144,4 @@ def test_an_unknown_machine_lists_the_known_ones() -> None:
         SettingsError, match=r"no machine named 'worker7'.*master, worker1, worker2"
     ):
         settings.machine("worker7")
-    assert settings.machine("worker2").ip == "10.0.0.12"
+    assert settings.machine("worker2").ip == "192.168.56.12"

@@ -29,7 +29,7 @@ def test_status_reads_the_not_created_machines(provider_usable: str, lab_dir: Pa
         ("worker1", "not_created", provider_usable),
         ("worker2", "not_created", provider_usable),
     ]
-    assert [m.ip for m in status.machines] == ["10.0.0.10", "10.0.0.11", "10.0.0.12"]
+    assert [m.ip for m in status.machines] == ["192.168.56.10", "192.168.56.11", "192.168.56.12"]
     assert not any(m.running for m in status.machines)
 
 

@@ -9,6 +9,7 @@ escape (or x) cancels it first.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -42,6 +43,7 @@ from istiotui.vms import (
     VagrantLab,
     VmError,
 )
+from istiotui.vms.process_tree import for_platform
 
 ENVIRONMENT = ENV  # the name the app installs the screen under
 # At exit Vagrant gets this long to stop on its own before its group is terminated.
@@ -95,10 +97,17 @@ class ConfirmVmAction(ModalScreen[bool]):
 class EnvironmentScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = _bindings()
 
-    def __init__(self, open_lab: Callable[[], VagrantLab] | None = VagrantLab) -> None:
-        """`open_lab=None` keeps it offline: it shows only what messages tell it (snapshots)."""
+    def __init__(
+        self,
+        open_lab: Callable[[], VagrantLab] | None = VagrantLab,
+        platform: str = sys.platform,
+    ) -> None:
+        """`open_lab=None` keeps it offline: it shows only what messages tell it (snapshots).
+        `platform` is the host's `sys.platform`: on Windows a cancel cannot let Vagrant finish
+        its step (istiotui/vms/process_tree.py), and the screen says so."""
         super().__init__(id="environment")
         self.open_lab = open_lab
+        self.graceful_cancel = for_platform(platform).graceful
         self.lang: Lang = "en"
         self.machines: tuple[MachineState, ...] = ()
         self.problem: str | None = None
@@ -296,7 +305,9 @@ class EnvironmentScreen(ModalScreen[None]):
             return
         if not self.cancelling:
             self.cancelling = True
-            self.draw_progress(None, f"[yellow]{t('env_cancelling', self.lang)}[/]")
+            words = t("env_cancelling" if self.graceful_cancel else "env_cancelling_now", self.lang)
+            self.draw_progress(None, f"[yellow]{escape(words)}[/]")
+            self.query_one(VmLog).note(words, "yellow")  # kept: the phase line moves on
             self.cancel_run(self.run)
 
     def action_vm_back(self) -> None:
@@ -386,4 +397,4 @@ class EnvironmentScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="vagrant-cancel")
     def cancel_run(self, run: ActionRun) -> None:
-        run.cancel()  # SIGINT, and up to half a minute for Vagrant to clean up
+        run.cancel()  # a Ctrl-C (Ctrl-Break on Windows), and up to half a minute to clean up
