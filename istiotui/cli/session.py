@@ -43,8 +43,8 @@ def open_session(args: argparse.Namespace) -> Session:
         sidecar_of=addresses.sidecar_ip if cluster == "local" else None,
         bind_port=addresses.bind_port if cluster == "local" else None,
         ca_file=str(local_ca.ca_bundle_path(state.root)) if cluster == "local" else None,
-        # Real clusters: exec into client pods and port-forwards go through the API.
-        api_client=connection.api_client if cluster == "real" else None,
+        # Exec into client pods (real clusters) and port-forwards go through the API.
+        api_client=connection.api_client,
     )
     return Session(connection, objects, cluster, vantages)
 

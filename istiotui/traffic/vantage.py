@@ -70,6 +70,9 @@ class Vantages:
     _forwards: dict[tuple[str, str, int], PortForward] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Tunnels opened for the learner on a port of their choosing (`kubectl port-forward` kept
+    # open by the app), by local port.
+    _tunnels: dict[int, PortForward] = field(default_factory=dict, compare=False, repr=False)
 
     def ingress_target(self) -> Target:
         if self.cluster == "local":
@@ -146,10 +149,44 @@ class Vantages:
             target_port = self.bind_port(address, target_port)
         return Target(f"http://{address}:{target_port}")
 
+    def open_tunnel(self, namespace: str, service: str, port: int, local_port: int) -> str:
+        """`kubectl port-forward svc/SERVICE -n NAMESPACE LOCAL:PORT`, served through the API as
+        kubectl does it, on both kinds of cluster; its local URL. Closed by `close_tunnel` or
+        `close`."""
+        if self.api_client is None:
+            raise VantageUnavailable("this session has no API client to port-forward with")
+        if local_port in self._tunnels:
+            return self._tunnels[local_port].url
+        svc = self.get_service(namespace, service)
+        if svc is None:
+            raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
+        _, target_port = self._service_pod(namespace, svc, port)
+
+        def resolve() -> tuple[str, str]:
+            return namespace, self._service_pod(namespace, svc, port)[0]["metadata"]["name"]
+
+        try:
+            forward = PortForward(self.api_client, resolve, target_port, local_port=local_port)
+        except OSError as exc:
+            raise VantageUnavailable(
+                f"cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc} (is another "
+                "port-forward holding it? stop it, or forward another local port)"
+            ) from None
+        self._tunnels[local_port] = forward.start()
+        return forward.url
+
+    def close_tunnel(self, local_port: int) -> bool:
+        forward = self._tunnels.pop(local_port, None)
+        if forward is not None:
+            forward.close()
+        return forward is not None
+
     def close(self) -> None:
-        """Stop the port-forwards this session opened."""
+        """Stop the port-forwards and tunnels this session opened."""
         while self._forwards:
             self._forwards.popitem()[1].close()
+        while self._tunnels:
+            self._tunnels.popitem()[1].close()
 
     def _forward(self, namespace: str, service: str, port: int) -> PortForward:
         key = (namespace, service, port)

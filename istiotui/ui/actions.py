@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input, TabbedContent
 
+from istiotui.lab import tunnels
 from istiotui.lab.walk import runs_on
 from istiotui.mesh.kinds import lookup
 from istiotui.ui.screens.help import HelpScreen
@@ -103,6 +104,17 @@ class Actions:
     def action_catch_up(self: IstioTui) -> None:
         if self._can_change():
             self.catch_up_to(self.step)
+
+    def action_toggle_tunnel(self: IstioTui) -> None:
+        """Hold the step's port-forward open for the learner (the ingress gateway's 8080:80
+        when the step names none), or close the one that is open."""
+        if self.backend is None:
+            self.notify(t("offline", self.lang), severity="warning")
+            return
+        if self.tunnel is not None:
+            self.toggle_tunnel_in(self.tunnel, False)
+        else:
+            self.toggle_tunnel_in(tunnels.for_step(self.step), True)
 
     def action_refresh(self: IstioTui) -> None:
         self.reconnect()

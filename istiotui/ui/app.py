@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, Tree
 
 from istiotui.lab import model as m
+from istiotui.lab.tunnels import Tunnel
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.ui import messages as msg
@@ -96,6 +97,7 @@ class IstioTui(Actions, Workers, App):
         self.active_tab = "tab-step"
         self.filter_text = ""
         self.probing = False
+        self.tunnel: Tunnel | None = None  # the learner's port-forward the app holds open
         self.main_screen: MainScreen | None = None
         self._saved_signals: dict[int, object] = {}
 
@@ -225,7 +227,7 @@ class IstioTui(Actions, Workers, App):
 
     def show_status(self) -> None:
         for line in self._views(StatusLine):
-            line.show(self.info, self.step.namespace, self.lang)
+            line.show(self.info, self.step.namespace, self.lang, self.tunnel)
 
     def show_outline(self) -> None:
         cluster = self.backend.cluster if self.backend else None
@@ -370,6 +372,16 @@ class IstioTui(Actions, Workers, App):
         self.show_traffic()
         self._set_state(event.step_id, StepState.VERIFIED if event.passed else StepState.FAILED)
         self.log_line(f"{event.step_id}: {t('passed' if event.passed else 'failed', self.lang)}")
+
+    def on_tunnel_changed(self, event: msg.TunnelChanged) -> None:
+        if event.error is not None:
+            self.log_line(f"✗ {event.tunnel.command}: {event.error}")
+            self.notify(event.error, severity="error")
+        else:
+            words = "tunnel_open" if event.opened else "tunnel_closed"
+            self.log_line(f"{t(words, self.lang)} {event.tunnel.command}")
+        self.tunnel = event.tunnel if event.opened else None
+        self.show_status()
 
     def on_text_fetched(self, event: msg.TextFetched) -> None:
         self.push_screen(TextViewer(event.title, event.text, self.lang))

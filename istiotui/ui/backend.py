@@ -20,6 +20,7 @@ from istiotui.cluster.watch import Watcher, WatchEvent
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
 from istiotui.lab.session import Session
+from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.verify import StepReport, spec_of, target_of, verify_step
 from istiotui.mesh.analysis import Finding, analyze, overlay
 from istiotui.mesh.diff import ObjectDiff, diff_object, normalise
@@ -109,9 +110,20 @@ class Backend:
             self._watcher = None
 
     def close(self) -> None:
+        """Stop the watch and everything the session opened (port-forwards included)."""
         self._closing.set()
         self.stop_watch()
         self.session.close()
+
+    # -- the learner's port-forward ---------------------------------------------------
+
+    def open_tunnel(self, tunnel: Tunnel) -> str:
+        return self.session.vantages.open_tunnel(
+            tunnel.namespace, tunnel.service, tunnel.port, tunnel.local_port
+        )
+
+    def close_tunnel(self, tunnel: Tunnel) -> bool:
+        return self.session.vantages.close_tunnel(tunnel.local_port)
 
     # -- diff and apply ------------------------------------------------------
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from istiotui.cluster.watch import WatchEvent
+from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.verify import Judged
 from istiotui.mesh.analysis import Finding
 from istiotui.mesh.diff import ObjectDiff
@@ -127,6 +128,15 @@ class VerdictReached(Message):
     @property
     def passed(self) -> bool:
         return self.error is None and all(j.verdict.passed for j in self.judged)
+
+
+@dataclass
+class TunnelChanged(Message):
+    """A learner's port-forward opened or closed, or failed to open (error)."""
+
+    tunnel: Tunnel
+    opened: bool
+    error: str | None = None
 
 
 @dataclass

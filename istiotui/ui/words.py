@@ -44,6 +44,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "not_here": ("Este paso no se hace en este clúster", "This step does not run on this cluster"),
     "probing": ("sondeando", "probing"),
     "stopped": ("sondeo parado", "probing stopped"),
+    "tunnel_open": ("port-forward abierto:", "port-forward open:"),
+    "tunnel_closed": ("port-forward cerrado:", "port-forward closed:"),
     "applied": ("aplicado", "applied"),
     "cleaned": ("limpiado", "cleaned up"),
     "caught_up": ("al día hasta", "caught up to"),

@@ -18,6 +18,7 @@ from istiotui.cluster.watch import WatchEvent
 from istiotui.lab import model as m
 from istiotui.lab.executor import StepFailed
 from istiotui.lab.logs import with_flag_notes
+from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.walk import catch_up
 from istiotui.traffic.vantage import VantageUnavailable
 from istiotui.ui import messages as msg
@@ -136,6 +137,17 @@ class Workers:
                 )
             )
         self.post_message(msg.VerdictReached(step.id, report.judged))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tunnel")
+    def toggle_tunnel_in(self: IstioTui, tunnel: Tunnel, open_it: bool) -> None:
+        try:
+            if open_it:
+                self.backend.open_tunnel(tunnel)
+            else:
+                self.backend.close_tunnel(tunnel)
+            self.post_message(msg.TunnelChanged(tunnel, open_it))
+        except EXPECTED as exc:
+            self.post_message(msg.TunnelChanged(tunnel, False, _reason(exc)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def fetch_yaml(self: IstioTui, key: Key, api_version: str) -> None:

@@ -23,6 +23,7 @@ from istiotui.lab.walk import catch_up
 from istiotui.ui.backend import flat_actions
 from istiotui.ui.progress import StepState
 from istiotui.ui.screens.modals import ConfirmApply
+from istiotui.ui.widgets.status_line import StatusLine
 
 STEP = "routing-all-v1"
 START_BUDGET = 60.0  # seconds for the fixture to bring Bookinfo up before the test is skipped
@@ -123,3 +124,50 @@ async def test_apply_probe_verdict_on_the_local_cluster(
     assert not failed, failed
     assert app.progress.state(STEP) is StepState.VERIFIED
     assert app.traffic.rounds and app.traffic.rounds[-1].summary.total > 0
+
+
+async def test_the_lab_port_forward_held_open_by_the_app(
+    local_env, make_app, tmp_path, monkeypatch
+) -> None:
+    """`f` opens the lab's `kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80`
+    through the API (as kubectl does), the header shows it, and it is gone when the app ends."""
+    from istiotui.cli.tui import connector_for
+
+    for key, value in local_env.env.items():
+        monkeypatch.setenv(key, value)
+    connect = connector_for(argparse.Namespace(local=True, context=None, kubeconfig=None))
+    app = make_app(connector=connect, start_step=STEP, state_dir=Path(tmp_path))
+    url = "http://127.0.0.1:8080/productpage"
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.info.state == "connected", 30, "the connection")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.tunnel is not None, 30, "the port-forward")
+        header = str(app.main_screen.query_one(StatusLine).render())
+        assert "⇄ :8080→istio-ingressgateway:80" in header
+        assert page_answers(url, time.monotonic() + 30), f"{url} does not answer"
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.tunnel is None, 30, "the port-forward to close")
+        assert not page_answers(url, time.monotonic() + 0.5)
+        await pilot.press("f")  # open again: the app's end must close it
+        await wait_until(pilot, lambda: app.tunnel is not None, 30, "the port-forward")
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 8080))  # free again: nothing of the app outlived it
+
+
+def test_a_busy_local_port_is_named(local_env, monkeypatch) -> None:
+    from istiotui.cli.session import open_session
+    from istiotui.traffic.vantage import VantageUnavailable
+
+    for key, value in local_env.env.items():
+        monkeypatch.setenv(key, value)
+    session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
+    try:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            with pytest.raises(VantageUnavailable, match=f"cannot listen on 127.0.0.1:{port}"):
+                session.vantages.open_tunnel("istio-system", "istio-ingressgateway", 80, port)
+    finally:
+        session.close()

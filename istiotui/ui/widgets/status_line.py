@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from istiotui.lab.model import Lang
+from istiotui.lab.tunnels import Tunnel
 from istiotui.ui.words import t
 
 
@@ -24,7 +25,9 @@ class ClusterInfo:
 class StatusLine(Static):
     DEFAULT_CSS = "StatusLine { dock: top; height: 1; background: $panel; }"
 
-    def show(self, info: ClusterInfo, namespace: str, lang: Lang) -> None:
+    def show(
+        self, info: ClusterInfo, namespace: str, lang: Lang, tunnel: Tunnel | None = None
+    ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" istiotui ", "bold reverse")
         if info.state == "connected":
@@ -41,5 +44,7 @@ class StatusLine(Static):
             )
         else:
             text.append(f" ○ {t('offline', lang)}", "dim")
+        if tunnel is not None:  # before the namespace: at 80 columns the end is cut first
+            text.append(f" · ⇄ {tunnel.label}", "bold cyan")
         text.append(f" · ns {namespace}")
         self.update(text)
