@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import TYPE_CHECKING
 
 from istiotui.cli.flags import add_cluster_flags
@@ -78,7 +79,28 @@ def run(args: argparse.Namespace) -> int:
     except LoginFailed as exc:
         raise SystemExit(f"istiotui probe: {exc}") from None
     print(render(spec, result))
+    hint = _no_tunnel_hint(spec.url, result)
+    if hint:
+        print(hint, file=sys.stderr)
     return 0 if result.summary.errors == 0 else 1
+
+
+def _no_tunnel_hint(url: str, result: ProbeRun) -> str | None:
+    """Nothing answered on this machine: the lab's way in is a port-forward the learner opens."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.hostname not in ("localhost", "127.0.0.1") or result.summary.errors == 0:
+        return None
+    if result.summary.statuses:
+        return None
+    port = parts.port or 80
+    return (
+        f"istiotui probe: nothing answers on localhost:{port}. The lab reaches the ingress "
+        f"gateway through a port-forward: run `kubectl port-forward svc/istio-ingressgateway "
+        f"-n istio-system {port}:80` in another terminal (or press f in istiotui), then probe "
+        "again."
+    )
 
 
 def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:

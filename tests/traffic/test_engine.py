@@ -213,3 +213,15 @@ async def test_bodies_sent_in_pieces_are_read_whole() -> None:
     finally:
         await runner.cleanup()
     assert run.summary.classes == {"v2": 3}
+
+
+def test_probe_without_the_port_forward_says_how_to_open_it(capsys) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on once this block ends
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["probe", f"http://localhost:{port}/productpage", "-n", "2"]) == 1
+    err = capsys.readouterr().err
+    assert f"nothing answers on localhost:{port}" in err
+    assert f"kubectl port-forward svc/istio-ingressgateway -n istio-system {port}:80" in err
