@@ -5,6 +5,10 @@ and a lost terminal does not take it down with the shell), then waits until it l
 `server.json` appears) or exits (a port in use: its error is reported, naming the port). `down`
 sends SIGTERM to the whole group and waits until it is gone (SIGKILL after a grace period), then
 removes the pid and info files.
+
+State it cannot use never ends in a traceback: pid or info files that do not parse are stale (a
+note says so); a store.json that does not read back stops `up` with a message naming the file,
+unless `reset_corrupt_state` moves it aside (store.json.corrupt-<time>) and starts empty.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from istiotui.local.state import StateDir
+from istiotui.local.store import CorruptStore, read_file
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -34,6 +40,8 @@ class Running:
     pid: int
     url: str
     port: int
+    # What `up` found and dealt with (stale files, a rewritten kubeconfig…), for the user.
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _alive(pid: int) -> bool:
@@ -65,21 +73,112 @@ def _is_server(pid: int) -> bool:
 
 def status(state: StateDir) -> Running | None:
     """The running server of this state dir, or None (stale files are ignored)."""
+    return _read(state)[0]
+
+
+def stale_notes(state: StateDir) -> list[str]:
+    """What is wrong with the pid and info files, if they are there but unusable."""
+    return _read(state)[1]
+
+
+def _read(state: StateDir) -> tuple[Running | None, list[str]]:
+    pid_text = _text(state.pid_file)
+    info_text = _text(state.info_file)
+    if pid_text is None:
+        return None, []  # never started, or stopped cleanly
+    notes: list[str] = []
     try:
-        info = json.loads(state.info_file.read_text())
+        pid = int(pid_text.strip())
+        if pid <= 0:
+            raise ValueError
+    except ValueError:
+        return None, [f"{state.pid_file} holds no pid ({_show(pid_text)}): treated as stale"]
+    if not _alive(pid):
+        return None, []  # the server died without cleaning up: stale, nothing to say
+    if not _is_server(pid):
+        return None, [f"{state.pid_file} names pid {pid}, not a local cluster: treated as stale"]
+    if info_text is None:
+        return None, []  # starting: server.json is written once it listens
+    try:
+        info = json.loads(info_text)
+        running = Running(pid=pid, url=str(info["url"]), port=int(info["port"]))
+        same = info["pid"] == pid
+        notes = [str(n) for n in info.get("notes", [])]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, [f"{state.info_file} is not a server's info ({_show(info_text)}): ignored"]
+    if not same:
+        return None, [f"{state.info_file} names another pid than {state.pid_file}: ignored"]
+    return Running(running.pid, running.url, running.port, tuple(notes)), []
+
+
+def _live_server(state: StateDir) -> int | None:
+    try:
         pid = int(state.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if info.get("pid") != pid or not _alive(pid) or not _is_server(pid):
+    return pid if pid > 0 and _alive(pid) and _is_server(pid) else None
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
         return None
-    return Running(pid=pid, url=str(info["url"]), port=int(info["port"]))
+    except OSError as exc:
+        return f"<unreadable: {exc.strerror or exc}>"
 
 
-def up(state: StateDir, host: str = "127.0.0.1", port: int = 6443) -> Running:
+def _show(text: str) -> str:
+    text = text.strip()
+    return repr(text[:40] + ("…" if len(text) > 40 else "")) if text else "empty"
+
+
+def check_store(state: StateDir, reset_corrupt_state: bool = False) -> list[str]:
+    """Refuse to start over a store.json that does not read back (DaemonError saying what to
+    do), or, when told to, keep it aside and start empty; returns what to tell the user."""
+    if not state.store_file.exists():
+        return []
+    try:
+        read_file(state.store_file)
+    except CorruptStore as exc:
+        if not reset_corrupt_state:
+            raise DaemonError(
+                f"cannot start the local cluster: its store {exc.path} {exc.reason}.\n"
+                "Nothing was changed. Restore the file from a backup, or start with an empty "
+                "cluster with `istiotui local up --reset-corrupt-state` (the file is kept aside "
+                "as store.json.corrupt-<time>; the lab's steps apply its objects again)."
+            ) from None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = state.store_file.with_name(f"{state.store_file.name}.corrupt-{stamp}")
+        os.replace(state.store_file, aside)
+        return [f"the store {exc.path} {exc.reason}: kept aside as {aside}; starting empty"]
+    return []
+
+
+def up(
+    state: StateDir, host: str = "127.0.0.1", port: int = 6443, reset_corrupt_state: bool = False
+) -> Running:
     state.ensure()
-    current = status(state)
+    current, notes = _read(state)
     if current is not None:
-        return current
+        return Running(current.pid, current.url, current.port)  # its notes were said at start
+    orphan = _live_server(state)
+    if orphan is not None and not state.info_file.exists():
+        # Another `up` is starting it: wait for it rather than start a second one.
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and _live_server(state) is not None:
+            if (running := status(state)) is not None:
+                return running
+            time.sleep(0.05)
+        orphan = _live_server(state)
+    if orphan is not None:
+        # Its address is unknown (server.json unusable): a second server would only collide
+        # with it. `down` finds it by its pid file.
+        raise DaemonError(
+            f"a local cluster server runs (pid {orphan}) but {state.info_file} is missing or "
+            "unusable; stop it with `istiotui local down`, then start again"
+        )
+    notes += check_store(state, reset_corrupt_state)
     for stale in (state.pid_file, state.info_file):
         stale.unlink(missing_ok=True)
     log = state.log_file.open("ab")
@@ -96,7 +195,7 @@ def up(state: StateDir, host: str = "127.0.0.1", port: int = 6443) -> Running:
             raise DaemonError(_failure(state, host, port, code))
         running = status(state)
         if running is not None:
-            return running
+            return Running(running.pid, running.url, running.port, (*notes, *running.notes))
         time.sleep(0.05)
     _kill_group(proc.pid)
     raise DaemonError(
