@@ -146,7 +146,7 @@ def check_store(state: StateDir, reset_corrupt_state: bool = False) -> list[str]
                 f"cannot start the local cluster: its store {exc.path} {exc.reason}.\n"
                 "Nothing was changed. Restore the file from a backup, or start with an empty "
                 "cluster with `istiotui local up --reset-corrupt-state` (the file is kept aside "
-                "as store.json.corrupt-<time>; the lab's steps apply its objects again)."
+                "as store.json.corrupt-<time>; the lab's steps can then be applied again)."
             ) from None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         aside = state.store_file.with_name(f"{state.store_file.name}.corrupt-{stamp}")
