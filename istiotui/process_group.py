@@ -76,7 +76,18 @@ def signal_group(pgid: int, sig: int) -> bool:
     return True
 
 
+def is_zombie(pid: int) -> bool:
+    """Whether `pid` has exited and only waits to be reaped (it holds nothing any more)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
 def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies, which another parent may never
+    reap, do not count)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pgid, os.WNOHANG)  # reap the leader if it is our child
     try:
@@ -85,7 +96,19 @@ def group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # fields: state, ppid, pgrp, …
+            return True
+    return False
 
 
 def _wait_group_gone(pgid: int, timeout: float) -> bool:
@@ -183,11 +206,7 @@ def owned_pids(owner: str) -> list[int]:
 def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie holds nothing any more
+    return Path(f"/proc/{pid}").exists() and not is_zombie(pid)
 
 
 def sweep_owned(owner: str, grace: float = 5.0) -> int:

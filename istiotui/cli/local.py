@@ -35,16 +35,23 @@ def _up(args: argparse.Namespace) -> int:
         print(f"istiotui local up: {exc}", file=sys.stderr)
         return 2
     try:
-        running = daemon.up(state, args.host, port)
+        running = daemon.up(state, args.host, port, reset_corrupt_state=args.reset_corrupt_state)
     except daemon.DaemonError as exc:
         print(f"istiotui local up: {exc}", file=sys.stderr)
         return 1
+    _print_notes(running.notes)
     _print_status(state, running)
     return 0
 
 
+def _print_notes(notes: list[str] | tuple[str, ...]) -> None:
+    for note in notes:
+        print(f"istiotui local: note: {note}", file=sys.stderr)
+
+
 def _down(args: argparse.Namespace) -> int:
     state = StateDir.default()
+    _print_notes(daemon.stale_notes(state))
     if daemon.down(state):
         print("local cluster stopped")
     else:
@@ -56,6 +63,7 @@ def _status(args: argparse.Namespace) -> int:
     state = StateDir.default()
     running = daemon.status(state)
     if running is None:
+        _print_notes(daemon.stale_notes(state))
         print(f"local cluster: not running (state dir {state.root})")
         return 3
     _print_status(state, running)
@@ -82,6 +90,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p_up.add_argument(
         "--host", type=_loopback, default="127.0.0.1", help="loopback address to listen on"
+    )
+    p_up.add_argument(
+        "--reset-corrupt-state",
+        action="store_true",
+        help="if the store does not read back, keep it aside (store.json.corrupt-<time>) and "
+        "start with an empty cluster",
     )
     p_up.set_defaults(func=_up)
     sub.add_parser("down", help="stop the local cluster").set_defaults(func=_down)

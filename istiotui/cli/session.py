@@ -59,6 +59,8 @@ def _local_connection() -> Connection:
         running = daemon.up(state, port=addresses.api_port())  # attaches when it is up already
     except (daemon.DaemonError, ValueError) as exc:
         raise ClusterUnreachable(f"the local cluster could not start: {exc}") from None
+    for note in running.notes:
+        print(f"istiotui local: note: {note}", file=sys.stderr)
     if not was_running:
         # It outlives this command (Envoy and the lab's pods keep running): say so once.
         print(

@@ -11,6 +11,7 @@ import errno
 import ipaddress
 import logging
 import socket
+import ssl
 from pathlib import Path
 
 from aiohttp import web
@@ -63,18 +64,24 @@ def _json(data: dict | None) -> web.Response:
 
 class ApiServer:
     def __init__(
-        self, store: Store, logs_dir: Path, host: str = "127.0.0.1", port: int = 6443
+        self,
+        store: Store,
+        logs_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 6443,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"the local API server binds to loopback only, not {host}")
         self.host, self.port = host, port
+        self.tls = tls
         self.ctx = Context(store=store, logs_dir=logs_dir, server_address=f"{host}:{port}")
         self.app = self._build()
         self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def _build(self) -> web.Application:
         # Namespace-bound tokens (tokens) and fewer Istio versions on demand (served_versions).
@@ -175,7 +182,7 @@ class ApiServer:
         sock = self._bind()
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        await web.SockSite(self._runner, sock, ssl_context=self.tls).start()
 
     async def stop(self) -> None:
         self.ctx.closing = True

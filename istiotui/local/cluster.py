@@ -15,11 +15,10 @@ from __future__ import annotations
 import socket
 from dataclasses import replace
 
-from istiotui.local import addresses
+from istiotui.local import addresses, api_tls, kubeconfig
 from istiotui.local.apiserver import ApiServer
 from istiotui.local.controller import Controller
 from istiotui.local.envoy_bootstrap import ADMIN_HOST
-from istiotui.local.kubeconfig import write as write_kubeconfig
 from istiotui.local.runtime import PodRuntime
 from istiotui.local.state import StateDir
 from istiotui.local.store import Store
@@ -36,7 +35,14 @@ class LocalCluster:
     ) -> None:
         self.state = state.ensure()
         self.store = Store(state.store_file)
-        self.api = ApiServer(self.store, state.logs, host, port)
+        # TLS: kubectl sends the kubeconfig's token to a TLS server only (see api_tls).
+        self.api = ApiServer(
+            self.store, state.logs, host, port, tls=api_tls.server_context(state.root, host)
+        )
+        credentials = kubeconfig.credentials(state.kubeconfig)
+        self.api.ctx.owner_token = credentials.token
+        # What `up` should tell the user about the state it found (written to server.json).
+        self.notes: list[str] = [credentials.note] if credentials.note else []
         self.dataplane = None
         self.installer = None
         self._standin = None
@@ -79,7 +85,12 @@ class LocalCluster:
             raise
 
     async def _start_behind_the_api(self) -> None:
-        write_kubeconfig(self.state.kubeconfig, self.url)
+        kubeconfig.write(
+            self.state.kubeconfig,
+            self.url,
+            self.api.ctx.owner_token,
+            api_tls.ca_pem(self.state.root),
+        )
         if self.dataplane is not None and self.installer is not None:
             if self.dataplane.envoy.requested_admin_port:  # a setting named it: say if it is busy
                 _check_free(

@@ -19,6 +19,15 @@ def _bookmark_seconds() -> float:
     return settings.LOCAL_BOOKMARK_SECONDS.get()
 
 
+class NotSettled(Exception):
+    """An after_write hook could not make a write live. `refused`: the write itself was refused
+    (the data plane will not take it); otherwise the data plane could not be reached in time."""
+
+    def __init__(self, message: str, *, refused: bool) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
 @dataclass
 class Context:
     store: Store
@@ -28,8 +37,11 @@ class Context:
     # Seconds between watch bookmarks (ISTIOTUI_LOCAL_BOOKMARK_SECONDS; tests shorten it).
     bookmark_interval: float = field(default_factory=_bookmark_seconds)
     closing: bool = field(default=False)
+    # The bearer token of the local kubeconfig: whoever presents it is the cluster's owner.
+    owner_token: str = ""
     # Awaited after every write that changed the store, before the answer goes out: the data
     # plane hooks in here so that `kubectl apply` returns once Envoy serves what was applied.
+    # A hook that cannot raises NotSettled, and the write is undone (routes_objects).
     after_write: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def settle(self) -> None:

@@ -13,7 +13,8 @@ import contextlib
 import logging
 from pathlib import Path
 
-from istiotui.local.envoy import EnvoyError, EnvoySupervisor
+from istiotui.local.context import NotSettled
+from istiotui.local.envoy import ConfigRejected, EnvoyError, EnvoySupervisor
 from istiotui.local.pilot.compile import EnvoyConfig, compile_mesh
 from istiotui.local.pilot.model import PilotError, PilotOptions
 from istiotui.local.store import Change, Store
@@ -47,6 +48,7 @@ class DataPlane:
         # Changes to what the pilot reads are counted; a sync with nothing new returns at once.
         self._generation = 0
         self._live_generation = -1
+        self._tried_generation = -1  # the generation the last sync started with
         self._live: EnvoyConfig | None = None
         self.last_error: str | None = None
 
@@ -88,6 +90,7 @@ class DataPlane:
             generation = self._generation
             if self._live is not None and generation == self._live_generation:
                 return self._live  # nothing the pilot reads has changed since the last push
+            self._tried_generation = generation
             objects = self._objects()
             try:
                 config = compile_mesh(objects, self.options)
@@ -103,9 +106,21 @@ class DataPlane:
             return config
 
     async def settle(self) -> None:
-        """Wait until Envoy serves what the store holds (called after an API write)."""
+        """Wait until Envoy serves what the store holds (called after an API write).
+
+        NotSettled when it cannot: `refused` when the pilot or Envoy refused the configuration
+        (the API then undoes the write), not when Envoy is unreachable or late. A write that
+        changed nothing the pilot reads since the last attempt returns at once, even if that
+        attempt failed: the write that brought a change answers for it, not every later one."""
         self._dirty.clear()
-        await self.sync()
+        if self._generation == self._tried_generation:
+            return
+        try:
+            await self.sync()
+        except (PilotError, ConfigRejected) as exc:
+            raise NotSettled(str(exc), refused=True) from None
+        except EnvoyError as exc:
+            raise NotSettled(str(exc), refused=False) from None
 
     def proxy_ready(self, pod: dict) -> bool:
         """A pod's sidecar is ready once Envoy runs a configuration that includes the pod."""

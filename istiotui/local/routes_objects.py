@@ -1,26 +1,35 @@
 """Handlers for resource URLs: get, list, create, update, patch, delete (watch: routes_watch).
 
 Every write goes: decode body → check apiVersion/kind → compute the new object (patch/apply) →
-validation (admission) → managedFields → store (or nothing, with `dryRun=All`). Any refusal raises
-ApiError before the store is touched, so a rejected write changes nothing.
+validation (admission) → managedFields → store (or nothing, with `dryRun=All`) → the after-write
+hooks (the data plane) → the store flushed to disk → the answer. Any refusal raises ApiError before
+the store is touched, so a rejected write changes nothing; a write the data plane refuses is
+undone (Store.revert: watches see the write, then its undo) before the error goes out, so what
+the store holds is always what Envoy serves. The deletion of a namespace is not undone (what it
+held is gone with it): its error says the deletion stands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import logging
 from typing import Any
 
 from aiohttp import web
 
 from istiotui.local import admission, managed_fields, registry
 from istiotui.local import status as st
-from istiotui.local.context import Context
+from istiotui.local.context import Context, NotSettled
 from istiotui.local.resource_urls import ResourceRequest, check_type, decode, decode_object
 from istiotui.local.selectors import field_selector, label_selector
 from istiotui.local.store import as_version
 from istiotui.mesh import patch as patches
+from istiotui.mesh.kinds import Kind
 from istiotui.mesh.tables import table
+
+log = logging.getLogger(__name__)
 
 JSON = "application/json"
 _APPLY = "application/apply-patch+yaml"
@@ -70,9 +79,41 @@ def _ns(rr: ResourceRequest) -> str:
     return rr.namespace or "" if rr.kind.namespaced else ""
 
 
-async def settle_write(ctx: Context, dry: bool) -> None:
-    if not dry:
+# A write as the store took it: (kind, the object before, the object after); None: absent.
+Written = tuple[Kind, dict | None, dict | None]
+
+
+async def settle_write(ctx: Context, dry: bool, writes: list[Written]) -> None:
+    """Wait for the data plane to serve the writes; if it cannot, undo them and raise the Status
+    that says why. Either way the store is on disk before the answer goes out."""
+    if dry:
+        return
+    try:
         await ctx.settle()
+    except NotSettled as exc:
+        undone = [w for w in reversed(writes) if ctx.store.revert(*w)]
+        ctx.store.flush()
+        if undone:
+            # Envoy kept what it served before; bring the pilot's view back to it as well.
+            with contextlib.suppress(NotSettled):
+                await ctx.settle()
+        raise _not_settled(exc, writes, bool(undone)) from None
+    ctx.store.flush()
+
+
+def _not_settled(exc: NotSettled, writes: list[Written], undone: bool) -> st.ApiError:
+    outcome = "nothing was stored" if undone else "the write stands"
+    log.warning("data plane refused a write (%s): %s", outcome, exc)
+    kind, before, after = writes[0] if writes else (None, None, None)
+    if exc.refused and kind is not None:
+        name = (after or before or {}).get("metadata", {}).get("name", "")
+        message = f"the data plane refused it ({outcome}): {exc}"
+        cause = {"reason": "FieldValueInvalid", "message": message, "field": "spec"}
+        return st.invalid(kind.kind, kind.group, name, [cause])
+    return st.ApiError(
+        500, "InternalError", f"Internal error occurred: the data plane did not take the write"
+        f" ({outcome}): {exc}"
+    )  # fmt: skip
 
 
 def _target_ns(rr: ResourceRequest, obj: dict) -> str:
@@ -147,7 +188,7 @@ async def create(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
         now=ctx.store.clock(), builtin=rr.kind.builtin,
     )  # fmt: skip
     created = ctx.store.create(rr.kind, _ns(rr), obj, dry_run=dry)
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [(rr.kind, None, created)])
     return respond(_serve(ctx, rr, created), 201, warnings)
 
 
@@ -175,7 +216,7 @@ async def update(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
         now=ctx.store.clock(), builtin=rr.kind.builtin,
     )  # fmt: skip
     new = ctx.store.update(rr.kind, _ns(rr), obj, dry_run=dry, subresource=rr.subresource or "")
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [(rr.kind, old, new)])
     return respond(_serve(ctx, rr, new), 200, warnings)
 
 
@@ -225,7 +266,7 @@ async def patch(request: web.Request, ctx: Context, rr: ResourceRequest) -> web.
         now=ctx.store.clock(), builtin=rr.kind.builtin,
     )  # fmt: skip
     stored = ctx.store.update(rr.kind, ns, new, dry_run=dry, subresource=rr.subresource or "")
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [(rr.kind, old, stored)])
     return respond(_serve(ctx, rr, stored), 200, warnings)
 
 
@@ -262,14 +303,14 @@ async def _apply(
             raise st.not_found(rr.kind.plural, rr.kind.group, name)
         new = registry.on_create(ctx.store, rr.kind, new, _target_ns(rr, new))
         created = ctx.store.create(rr.kind, ns, new, dry_run=dry)
-        await settle_write(ctx, dry)
+        await settle_write(ctx, dry, [(rr.kind, None, created)])
         return respond(_serve(ctx, rr, created), 201, warnings)
     # A resourceVersion in the configuration is a precondition (stale → 409), as on a real server.
     wanted_rv = config.get("metadata", {}).get("resourceVersion")
     new["metadata"]["resourceVersion"] = wanted_rv or old["metadata"]["resourceVersion"]
     new = registry.on_update(ctx.store, rr.kind, old, new)
     stored = ctx.store.update(rr.kind, ns, new, dry_run=dry, subresource=rr.subresource or "")
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [(rr.kind, old, stored)])
     return respond(_serve(ctx, rr, stored), 200, warnings)
 
 
@@ -310,7 +351,10 @@ async def delete(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
             ctx.store.delete(
                 rr.kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"], dry_run=dry
             )
-        await settle_write(ctx, dry or not items)
+        gone: list[Written] = [] if rr.kind.kind == "Namespace" else [
+            (rr.kind, obj, None) for obj in items
+        ]  # fmt: skip
+        await settle_write(ctx, dry or not items, gone)
         kind_list = {"kind": f"{rr.kind.kind}List", "apiVersion": rr.api_version}
         return respond({**kind_list, "metadata": {"resourceVersion": rv}, "items": items})
     current = ctx.store.get(rr.kind, ns, rr.name)
@@ -323,7 +367,7 @@ async def delete(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
                 f"{key} in object meta: {current['metadata'].get(key)}",
             )  # fmt: skip
     old = ctx.store.delete(rr.kind, ns, rr.name, dry_run=dry)
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [] if rr.kind.kind == "Namespace" else [(rr.kind, old, None)])
     if rr.kind.kind == "Namespace":
         old = copy.deepcopy(old)
         old["status"] = {"phase": "Terminating"}

@@ -81,5 +81,5 @@ async def scale(request: web.Request, ctx: Context, rr: ResourceRequest) -> web.
         new["metadata"] = {**deploy["metadata"], "resourceVersion": rv}
     dry = dry_run_requested(request)
     stored = ctx.store.update(rr.kind, ns, new, dry_run=dry)
-    await settle_write(ctx, dry)
+    await settle_write(ctx, dry, [(rr.kind, deploy, stored)])
     return respond(as_scale(stored))

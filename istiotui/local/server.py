@@ -20,8 +20,10 @@ from istiotui import process_group, settings
 from istiotui.local.apiserver import PortInUseError
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.state import StateDir
+from istiotui.local.store import CorruptStore
 
 EXIT_PORT_IN_USE = 3
+EXIT_CORRUPT_STATE = 4
 EXIT_WITH_PID_ENV = settings.LOCAL_EXIT_WITH_PID.name
 DATA_PLANE_ENV = settings.LOCAL_DATA_PLANE.name
 
@@ -30,7 +32,16 @@ async def serve(state: StateDir, host: str, port: int) -> int:
     # ISTIOTUI_LOCAL_DATA_PLANE=0 serves the API alone (the API's own tests): no Envoy, no
     # processes, pods marked running.
     data_plane = settings.LOCAL_DATA_PLANE.get()
-    cluster = LocalCluster(state, host, port, data_plane=data_plane)
+    try:
+        cluster = LocalCluster(state, host, port, data_plane=data_plane)
+    except CorruptStore as exc:  # `up` checks first; this is for a server started by hand
+        logging.error("cannot start: the store %s %s", exc.path, exc.reason)
+        print(
+            f"istiotui local: cannot start: the store {exc.path} {exc.reason}; see "
+            "`istiotui local up --reset-corrupt-state`",
+            file=sys.stderr,
+        )
+        return EXIT_CORRUPT_STATE
     # Handlers first: a signal during start-up lets the start finish, then stops it cleanly,
     # instead of killing the server with Envoy and pods half-started.
     stop = asyncio.Event()
@@ -55,7 +66,10 @@ async def serve(state: StateDir, host: str, port: int) -> int:
         "host": host,
         "port": cluster.api.port,
         "envoy_admin": cluster.envoy_admin,
+        "notes": cluster.notes,
     }
+    for note in cluster.notes:
+        logging.warning("%s", note)
     tmp = state.info_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     os.replace(tmp, state.info_file)

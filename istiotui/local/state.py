@@ -7,12 +7,16 @@ else `~/.local/state/istiotui`; see istiotui.settings). Layout:
     server.json       address and pid of the running server, written once it listens
     server.log        the server's log
     store.json        the objects (written atomically after every change)
-    kubeconfig        a kubeconfig with context `istiotui-local`
+    store.json.corrupt-<time>   a store that did not read back (`up --reset-corrupt-state`)
+    kubeconfig        a kubeconfig with context `istiotui-local` and the owner's token (0600)
     logs/<namespace>/<pod>/<container>.log   pod logs, written by the pod runtime
+
+The directory is private (0700): it holds the cluster's credential and its pods' logs.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +36,9 @@ class StateDir:
         return cls(default_dir())
 
     def ensure(self) -> StateDir:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Made private even when it existed before (an older version made it 0755).
+        os.chmod(self.root, 0o700)
         self.logs.mkdir(exist_ok=True)
         return self
 

@@ -8,7 +8,10 @@
   watch can resume from a recent resourceVersion; an older one gets 410 Gone ("too old").
 - Persistence: the whole store as one JSON file in the state dir, replaced atomically (written to
   a temporary file, then renamed) at most SAVE_DELAY after a write, and on `flush()` when the
-  server stops, so `down`/`up` keeps the objects.
+  server stops, so `down`/`up` keeps the objects. The API flushes before it answers a write, so a
+  write it acknowledged survives even a SIGKILL of the server. A file that does not read back
+  raises CorruptStore (what to do about it is the daemon's business, never a traceback).
+- `revert()` undoes a write the data plane refused, as a change of its own.
 
 Objects are kept in their kind's preferred version; callers set `apiVersion` when serving another.
 """
@@ -228,6 +231,32 @@ class Store:
         self._commit("DELETED", kind, old, copy.deepcopy(old))
         return old
 
+    def revert(self, kind: Kind, before: dict | None, after: dict | None) -> bool:
+        """Undo a write that must not stand (the data plane refused it): put `before` back (None:
+        the object did not exist), if the object is still as that write left it (`after`; None:
+        deleted). The undo is a change of its own, with a new resourceVersion, sent to watches
+        and listeners like any other, so whatever followed the write follows its undo. False
+        when another write came in between: that one stands."""
+        if before == after:
+            return False  # the write changed nothing
+        meta = (after or before or {}).get("metadata", {})
+        ns = meta.get("namespace", "") if kind.namespaced else ""
+        current = self._objects.get(_key(kind), {}).get((ns, meta.get("name", "")))
+        if after is None:
+            if current is not None:
+                return False
+        elif current is None or current["metadata"].get("resourceVersion") != after["metadata"].get(
+            "resourceVersion"
+        ):
+            return False
+        if before is None:
+            assert current is not None
+            self._commit("DELETED", kind, copy.deepcopy(current), copy.deepcopy(current))
+        else:
+            change = "MODIFIED" if current is not None else "ADDED"
+            self._commit(change, kind, copy.deepcopy(current), copy.deepcopy(before))
+        return True
+
     # --- watching --------------------------------------------------------------------------
 
     def listen(self, callback: Callable[[Change], None]) -> None:
@@ -363,16 +392,48 @@ class Store:
         os.replace(tmp, self.path)
 
     def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text())
-        self.rv = int(data.get("resourceVersion", 0))
+        self.rv, objects = read_file(path)
+        for kind, obj in objects:
+            key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+            self._objects.setdefault(_key(kind), {})[key] = obj
+
+
+class CorruptStore(Exception):
+    """store.json cannot be read or is not shaped as the store writes it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def read_file(path: Path) -> tuple[int, list[tuple[Kind, dict]]]:
+    """The resourceVersion and objects of a store file; CorruptStore names what is wrong.
+    Objects of kinds this version does not serve are skipped, as before."""
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise CorruptStore(path, f"cannot be read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorruptStore(path, f"is not valid JSON: {exc}") from None
+    try:
+        rv = int(data.get("resourceVersion", 0))
+        loaded = []
         for objs in data.get("objects", {}).values():
             for obj in objs:
                 group, _, _version = obj["apiVersion"].rpartition("/")
                 kind = by_kind(group, obj["kind"])
                 if kind is None:
                     continue
-                key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
-                self._objects.setdefault(_key(kind), {})[key] = obj
+                meta = obj["metadata"]
+                int(meta["resourceVersion"])  # watches resume from it
+                if not isinstance(meta["name"], str) or not isinstance(
+                    meta.get("namespace", ""), str
+                ):
+                    raise TypeError("metadata.name and metadata.namespace must be strings")
+                loaded.append((kind, obj))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise CorruptStore(path, f"is not a store file ({type(exc).__name__}: {exc})") from None
+    return rv, loaded
 
 
 def _filtered(w: Watch, change: Change) -> Change | None:

@@ -3,12 +3,17 @@
 `<state dir>/tokens` lists one token a line: `TOKEN NAMESPACE [USER]` (`#` starts a comment).
 A request bearing such a token may use that namespace's objects and read the namespace itself;
 anything else is refused as a real API server's RBAC refuses it (403 Forbidden, naming the user,
-verb, resource and scope). An unknown token is 401 Unauthorized. A request with no token is the
-cluster's owner, as the local kubeconfig is (it carries none).
+verb, resource and scope).
+
+The cluster's owner is whoever holds the token of the local kubeconfig (`Context.owner_token`, see
+istiotui.local.kubeconfig). A request with no token, or one the server does not know, is 401
+Unauthorized, as kube-apiserver answers without anonymous access; only the health probes
+(`/healthz`, `/livez`, `/readyz`) answer anyone, since they say nothing about the cluster.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +24,7 @@ from istiotui.local.context import Context
 from istiotui.local.resource_urls import ResourceRequest, parse
 
 FILE_NAME = "tokens"
+_OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 
 
 @dataclass(frozen=True)
@@ -102,11 +108,15 @@ def middleware(ctx: Context):  # type: ignore[no-untyped-def]
 
     @web.middleware
     async def check(request: web.Request, handler):  # type: ignore[no-untyped-def]
-        header = request.headers.get("Authorization", "")
-        if not header:
+        if request.path in _OPEN_PATHS:
             return await handler(request)
-        token = header.removeprefix("Bearer ").strip()
-        grant = tokens.grants().get(token) if header.startswith("Bearer ") else None
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        owner = ctx.owner_token.encode()
+        if token and owner and secrets.compare_digest(token.encode(errors="replace"), owner):
+            return await handler(request)
+        grant = tokens.grants().get(token) if token else None
         if grant is None:
             raise st.ApiError(401, "Unauthorized", "Unauthorized")
         if request.path.startswith(("/api/", "/apis/")):

@@ -37,10 +37,10 @@ def _request(
     body: bytes | None = None,
     ctype: str = "application/json",
 ) -> tuple[int, dict, dict[str, str]]:
-    req = urllib.request.Request(server.url + path, data=body, method=method)
+    req = server.authorized(server.url + path, data=body, method=method)
     req.add_header("Content-Type", ctype)
     try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with server.open(req) as resp:
             return resp.status, json.loads(resp.read()), dict(resp.headers)
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read()), dict(err.headers)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
+from istiotui.local import api_tls
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.controller import Controller
 from istiotui.local.registry import on_create
@@ -76,7 +77,9 @@ async def test_writes_wait_for_the_after_write_hooks(tmp_path: Path) -> None:
     url = f"{cluster.url}/api/v1/namespaces/default/configmaps"
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "h"}}
     try:
-        async with aiohttp.ClientSession() as http:
+        owner = {"Authorization": f"Bearer {cluster.api.ctx.owner_token}"}
+        trust = aiohttp.TCPConnector(ssl=api_tls.client_context(cluster.state.root))
+        async with aiohttp.ClientSession(headers=owner, connector=trust) as http:
             async with http.post(url + "?dryRun=All", json=body) as resp:
                 assert resp.status == 201
             assert seen == []  # nothing changed, nothing to wait for

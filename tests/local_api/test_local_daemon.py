@@ -58,7 +58,7 @@ def test_up_status_down(state: Path) -> None:
     up = _cli(state, "up", "--port", str(port))
     assert up.returncode == 0, up.stderr
     pid = int((state / "server.pid").read_text())
-    assert f"running at http://127.0.0.1:{port} (pid {pid})" in up.stdout
+    assert f"running at https://127.0.0.1:{port} (pid {pid})" in up.stdout
     assert f"export KUBECONFIG={state / 'kubeconfig'}" in up.stdout.splitlines()
 
     status = _cli(state, "status")

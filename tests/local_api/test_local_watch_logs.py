@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 
 import pytest
 from kubernetes import client, watch
@@ -64,13 +63,13 @@ def test_watch_from_a_version_too_old_is_gone(server: Server) -> None:
     url = f"{server.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1"
     # Fill history past its window (the session's server keeps a short one), so that
     # revision 1 falls out of it.
-    api_client = client.ApiClient(client.Configuration(host=server.url))
+    api_client = client.ApiClient(server.configuration())
     core = client.CoreV1Api(api_client)
     core.create_namespaced_config_map("default", _cm("churn"))
     for n in range(WATCH_HISTORY):
         core.patch_namespaced_config_map("churn", "default", {"data": {"n": str(n)}})
     core.delete_namespaced_config_map("churn", "default")
-    with urllib.request.urlopen(url, timeout=5) as resp:
+    with server.open(server.authorized(url)) as resp:
         event = json.loads(resp.readline())
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
@@ -88,11 +87,11 @@ def test_bookmarks_carry_the_latest_version(server: Server, namespace: str) -> N
         "&timeoutSeconds=1"
     )
     # The session's server sends bookmarks every BOOKMARK_SECONDS; the watch ends on its timeout.
-    with urllib.request.urlopen(url, timeout=10) as resp:
+    with server.open(server.authorized(url), timeout=10) as resp:
         events = [json.loads(line) for line in resp.read().splitlines() if line.strip()]
     marks = [e for e in events if e["type"] == "BOOKMARK"]
     assert marks and len(marks) == len(events)  # nothing else happens in a fresh namespace
-    current = client.CoreV1Api(client.ApiClient(client.Configuration(host=server.url)))
+    current = client.CoreV1Api(client.ApiClient(server.configuration()))
     latest = int(current.list_namespaced_pod(namespace).metadata.resource_version)
     for mark in marks:
         assert mark["object"]["kind"] == "Pod"

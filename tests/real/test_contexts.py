@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from istiotui.cluster.connection import ClusterUnreachable, connect
+from istiotui.local.kubeconfig import read_token
+from istiotui.local.workloads.local_ca import ca_bundle_path
 from real.helpers import Server
 
 
@@ -32,12 +34,17 @@ def silent_server() -> Iterator[str]:
         sock.close()
 
 
-def _kubeconfig(path: Path, servers: dict[str, str], current: str) -> str:
+def _kubeconfig(
+    path: Path, servers: dict[str, str], current: str, token: str = "", ca: str = ""
+) -> str:
+    trust = {"certificate-authority": ca} if ca else {}
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": n, "cluster": {"server": url}} for n, url in servers.items()],
-        "users": [{"name": "me", "user": {}}],
+        "clusters": [
+            {"name": n, "cluster": {"server": url, **trust}} for n, url in servers.items()
+        ],
+        "users": [{"name": "me", "user": {"token": token} if token else {}}],
         "contexts": [{"name": n, "context": {"cluster": n, "user": "me"}} for n in servers],
         "current-context": current,
     }
@@ -47,7 +54,10 @@ def _kubeconfig(path: Path, servers: dict[str, str], current: str) -> str:
 
 def test_two_contexts_switch(server: Server, closed_port: int, tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{closed_port}"
-    kubeconfig = _kubeconfig(tmp_path / "config", {"lab": server.url, "old": dead}, "old")
+    token = read_token(server.kubeconfig)
+    servers = {"lab": server.url, "old": dead}
+    ca = str(ca_bundle_path(server.state.root))
+    kubeconfig = _kubeconfig(tmp_path / "config", servers, "old", token, ca)
     live = connect(kubeconfig, "lab")
     try:
         assert (live.context, live.server) == ("lab", server.url)

@@ -18,6 +18,7 @@ from istiotui.cluster import exec as pod_exec
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
 from istiotui.cluster.watch import Watcher, WatchEvent
+from istiotui.local.workloads.local_ca import ca_bundle_path
 from real.helpers import CURL_IMAGE, Server, pod_manifest, running_pod, wait_for
 
 
@@ -91,6 +92,7 @@ def test_exec_is_bound_by_the_same_rule(
 def test_an_unknown_token_is_unauthorized(server: Server, alice: client.ApiClient) -> None:
     configuration = client.Configuration()
     configuration.host = server.url
+    configuration.ssl_ca_cert = str(ca_bundle_path(server.state.root))
     configuration.api_key = {"authorization": "Bearer not-a-token"}
     with client.ApiClient(configuration) as stranger, pytest.raises(client.ApiException) as err:
         client.CoreV1Api(stranger).list_namespaced_pod("default")

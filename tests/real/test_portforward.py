@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import subprocess
 import urllib.error
 import urllib.request
@@ -105,12 +106,14 @@ def test_kubectl_port_forward_over_spdy_in_websocket(
 def test_plain_spdy_is_refused_with_a_status(api: client.ApiClient, namespace: str) -> None:
     running_pod(api, namespace, pod_manifest("web", CURL_IMAGE))
     path = f"/api/v1/namespaces/{namespace}/pods/web/portforward"
+    owner = api.configuration.get_api_key_with_prefix("BearerToken")  # the kubeconfig's token
     request = urllib.request.Request(
         api.configuration.host + path, method="POST",
-        headers={"Connection": "Upgrade", "Upgrade": "SPDY/3.1"},
+        headers={"Connection": "Upgrade", "Upgrade": "SPDY/3.1", "Authorization": owner},
     )  # fmt: skip
+    trust = ssl.create_default_context(cafile=api.configuration.ssl_ca_cert)
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
+        urllib.request.urlopen(request, timeout=10, context=trust)
     status = json.loads(refused.value.read())
     assert (refused.value.code, status["reason"]) == (400, "BadRequest")
     assert "plain SPDY is not served" in status["message"]

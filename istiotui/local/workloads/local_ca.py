@@ -34,7 +34,7 @@ def ca_bundle_path(root: Path) -> Path:
     return tls_dir(root) / "ca.crt"
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     # Written aside and renamed, so a reader never sees half a key; 0600 from the start.
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -43,13 +43,13 @@ def _write_private(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _write_public(path: Path, data: bytes) -> None:
+def write_public(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -93,8 +93,8 @@ def ensure_ca(root: Path) -> CertPair:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(pair.key, _key_pem(key))
-    _write_public(pair.cert, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(pair.key, key_pem(key))
+    write_public(pair.cert, cert.public_bytes(serialization.Encoding.PEM))
     return pair
 
 
@@ -126,6 +126,6 @@ def ensure_server_cert(root: Path, hostname: str) -> CertPair:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(pair.key, _key_pem(key))
-    _write_public(pair.cert, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(pair.key, key_pem(key))
+    write_public(pair.cert, cert.public_bytes(serialization.Encoding.PEM))
     return pair
