@@ -15,6 +15,7 @@ import yaml
 from kubernetes import client, watch
 
 from faults.conftest import REPO, FaultCluster, MakeCluster
+from istiotui.local import daemon
 
 LAB = REPO / "scenarios" / "manifests" / "lab"
 GROUP, VERSION, PLURAL = "networking.istio.io", "v1", "virtualservices"
@@ -48,8 +49,9 @@ def mesh(fault_cluster: MakeCluster) -> Iterator[FaultCluster]:
 
 def _route_regexes(cluster: FaultCluster) -> list[str]:
     """The regexes of the route matches Envoy serves, from its own config dump."""
-    port = cluster.env["ISTIOTUI_ENVOY_ADMIN_PORT"]
-    url = f"http://127.0.0.1:{port}/config_dump?resource=dynamic_route_configs"
+    running = daemon.status(cluster.state)
+    assert running is not None and running.envoy_admin, "no Envoy admin in server.json"
+    url = f"{running.envoy_admin}/config_dump?resource=dynamic_route_configs"
     with urllib.request.urlopen(url, timeout=10) as resp:
         dump = json.loads(resp.read())
     found: list[str] = []

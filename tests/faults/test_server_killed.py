@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 from pathlib import Path
 
 from kubernetes import client
@@ -62,12 +61,6 @@ def _descendants(root: int) -> dict[int, str]:
 def _still_running(pids: set[int]) -> set[int]:
     table = _processes()
     return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
-
-
-def _free_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
 
 
 def _objects(cluster: FaultCluster) -> dict[tuple[str, str, str], tuple[str, object]]:
@@ -128,9 +121,8 @@ def test_sigkill_takes_every_process_and_up_restores_every_object(
     wait_for(lambda: not _still_running({server, *started}), "every process of the cluster to go")
     os.waitpid(server, 0)  # this test run started it: reap it, as init does for a user's server
 
-    # TIME_WAIT on the old listeners is the lead's business (issue 12): fresh ports here.
-    cluster.env["ISTIOTUI_INGRESS_PORT"] = _free_port()
-    cluster.env["ISTIOTUI_ENVOY_ADMIN_PORT"] = _free_port()
+    # The same API port again at once: ports are checked as the server binds them (TIME_WAIT on
+    # the old connections does not refuse it), and Envoy's admin takes a free one.
     up = cluster.istiotui("local", "up")
     assert up.returncode == 0, up.stderr
     assert "Traceback" not in up.stderr
