@@ -15,12 +15,13 @@ any host.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from istiotui import process_group
 
 # subprocess and signal define these on Windows only; the values are Windows' own.
 CREATE_NEW_PROCESS_GROUP = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x00000200)
@@ -63,18 +64,19 @@ class ProcessTree(Protocol):
 
 def _killpg(sig: int) -> Callable[[Process], None]:
     def act(proc: Process) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
+        process_group.signal_group(proc.pid, sig)
 
     return act
 
 
 class PosixTree:
+    """The project's one way with process groups (istiotui.process_group), in Vagrant's steps."""
+
     name = "posix"
     graceful = True
 
     def popen_options(self) -> dict[str, Any]:
-        return {"start_new_session": True}
+        return process_group.spawn_options()
 
     def steps(self, interrupt_grace: float, terminate_grace: float) -> Sequence[Step]:
         return (
