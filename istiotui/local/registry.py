@@ -254,6 +254,32 @@ def on_create(store: Store, kind: Kind, obj: dict, namespace: str) -> dict:
     return obj
 
 
+def prepare_update(kind: Kind, old: dict | None, new: dict) -> dict:
+    """What the API server drops before validating an update: a Service that leaves
+    NodePort/LoadBalancer loses the node ports (and load balancer fields) it had, unless the
+    update sets them anew (so `kubectl edit` to ClusterIP just works)."""
+    if kind.kind != "Service" or old is None:
+        return new
+    old_spec, spec = old.get("spec") or {}, new.get("spec") or {}
+    was, now = old_spec.get("type", "ClusterIP"), spec.get("type", "ClusterIP")
+    if now == was:
+        return new
+    new = copy.deepcopy(new)
+    spec = new.setdefault("spec", {})
+    if now not in ("NodePort", "LoadBalancer"):
+        old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or []}
+        for p in spec.get("ports") or []:
+            if p.get("nodePort") is not None and p.get("nodePort") == old_ports.get(p.get("port")):
+                del p["nodePort"]
+        if spec.get("externalTrafficPolicy") == old_spec.get("externalTrafficPolicy"):
+            spec.pop("externalTrafficPolicy", None)
+    if now != "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") == old_spec.get(
+        "allocateLoadBalancerNodePorts"
+    ):
+        spec.pop("allocateLoadBalancerNodePorts", None)
+    return new
+
+
 def on_update(store: Store, kind: Kind, old: dict, new: dict) -> dict:
     new = copy.deepcopy(new)
     if kind.kind == "Service":
