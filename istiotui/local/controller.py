@@ -304,7 +304,7 @@ class Controller:
             image = c.get("image", "")
             for reason, message in (
                 ("Pulled", f'Container image "{image}" already present on machine'),
-                ("Created", f"Created container {c['name']}"),
+                ("Created", f"Created container: {c['name']}"),
                 ("Started", f"Started container {c['name']}"),
             ):
                 events.record(self.store, pod, "Normal", reason, message, "kubelet")

@@ -291,5 +291,5 @@ def test_describe_an_injected_pod(kubectl, bookinfo: str) -> None:  # type: igno
     for reason in ("Pulled", "Created", "Started"):
         assert reason in reasons, events
     for container in ("istio-init", "httpbin", "istio-proxy"):
-        assert f"Created container {container}" in events
+        assert f"Created container: {container}" in events
         assert f"Started container {container}" in events
