@@ -34,7 +34,9 @@ class GatewayInstaller:
         for kind in (lookup("IstioOperator"),):
             if kind is not None:
                 for iop in list(self.store.items(kind)):
-                    self._install(iop)
+                    # A restart recreates what is missing; it never undoes a learner's edits
+                    # (istioctl does not run again when the cluster restarts either).
+                    self._install(iop, update=False)
 
     def _on_change(self, change: Change) -> None:
         if change.kind.kind != "IstioOperator":
@@ -46,7 +48,7 @@ class GatewayInstaller:
         else:
             loop.call_soon(self._install, change.new)
 
-    def _install(self, iop: dict) -> None:
+    def _install(self, iop: dict, update: bool = True) -> None:
         name = iop["metadata"]["name"]
         try:
             wanted = control_plane_objects(iop) + gateway_objects(iop)
@@ -66,6 +68,8 @@ class GatewayInstaller:
             live = self.store.find(kind, ns, obj["metadata"]["name"])
             if live is None:
                 self.store.create(kind, ns, registry.on_create(self.store, kind, obj, ns))
+                continue
+            if not update:
                 continue
             obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
             obj = registry.on_update(self.store, kind, live, obj)
