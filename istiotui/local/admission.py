@@ -41,12 +41,11 @@ def strip_unknown(kind: Kind, obj: dict, field_validation: str | None) -> tuple[
         return obj, []
     texts = [f'unknown field "{f}"' for f in unknown]
     if mode == "Strict":
-        # Built-in kinds fail in the typed decoder, whose message the API server prefixes.
+        # The API server prefixes the decoder's message for built-in kinds and custom resources
+        # alike: `DestinationRule in version "v1" cannot be handled as a DestinationRule: …`.
         version = str(obj.get("apiVersion", "")).rpartition("/")[2]
         prefix = f'{kind.kind} in version "{version}" cannot be handled as a {kind.kind}: '
-        raise st.bad_request(
-            (prefix if kind.builtin else "") + "strict decoding error: " + ", ".join(texts)
-        )
+        raise st.bad_request(prefix + "strict decoding error: " + ", ".join(texts))
     return mod.prune_unknown(obj), (texts if mode == "Warn" else [])
 
 

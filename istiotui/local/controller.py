@@ -299,10 +299,15 @@ class Controller:
             events.record(self.store, pod, "Warning", "Failed", str(exc), "kubelet")
             return
         self._started[key] = pod
-        for c in pod["spec"].get("containers", []):
-            events.record(
-                self.store, pod, "Normal", "Started", f"Started container {c['name']}", "kubelet"
-            )
+        # What the kubelet reports for each container, init containers first, in its words.
+        for c in [*(pod["spec"].get("initContainers") or []), *pod["spec"].get("containers", [])]:
+            image = c.get("image", "")
+            for reason, message in (
+                ("Pulled", f'Container image "{image}" already present on machine'),
+                ("Created", f"Created container: {c['name']}"),
+                ("Started", f"Started container {c['name']}"),
+            ):
+                events.record(self.store, pod, "Normal", reason, message, "kubelet")
         self._write_status(pod)
 
     def _schedule(self, pod: dict) -> dict:

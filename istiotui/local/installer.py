@@ -1,9 +1,12 @@
-"""What `istioctl install -f <IstioOperator>` does on the local cluster: gateway objects appear.
+"""What `istioctl install -f <IstioOperator>` does on the local cluster: its objects appear.
 
-Applying one of the lab's IstioOperator files through the API makes the gateway's ServiceAccount,
-Deployment and Service exist, labelled as an install labels them; deleting the IstioOperator
-removes what it installed. The controller then runs the gateway's pods like any other (their
-proxy image has no process: their listeners live in the one Envoy).
+Applying an IstioOperator through the API makes what it installs exist, labelled as an install
+labels them: istiod's ServiceAccount, Deployment and Service when its profile has a control plane
+(`minimal`, `default`…), and each enabled gateway's. Deleting the IstioOperator removes what it
+installed. The objects go through the API server's own defaulting, as istioctl's writes do (a
+Service gets its clusterIP, a LoadBalancer its node ports and a `<pending>` external IP). The
+controller then runs their pods like any other: istiod's is the local pilot and the gateways'
+listeners live in the one Envoy, so neither runs a process.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import asyncio
 import copy
 import logging
 
+from istiotui.local import registry
 from istiotui.local.pilot.model import PilotError
-from istiotui.local.pilot.operator import gateway_objects
+from istiotui.local.pilot.operator import control_plane_objects, gateway_objects
 from istiotui.local.store import Change, Store
 from istiotui.mesh.kinds import for_object, lookup
 
@@ -30,7 +34,9 @@ class GatewayInstaller:
         for kind in (lookup("IstioOperator"),):
             if kind is not None:
                 for iop in list(self.store.items(kind)):
-                    self._install(iop)
+                    # A restart recreates what is missing; it never undoes a learner's edits
+                    # (istioctl does not run again when the cluster restarts either).
+                    self._install(iop, update=False)
 
     def _on_change(self, change: Change) -> None:
         if change.kind.kind != "IstioOperator":
@@ -42,10 +48,10 @@ class GatewayInstaller:
         else:
             loop.call_soon(self._install, change.new)
 
-    def _install(self, iop: dict) -> None:
+    def _install(self, iop: dict, update: bool = True) -> None:
         name = iop["metadata"]["name"]
         try:
-            wanted = gateway_objects(iop)
+            wanted = control_plane_objects(iop) + gateway_objects(iop)
         except PilotError as exc:
             log.error("%s", exc)
             return
@@ -61,9 +67,13 @@ class GatewayInstaller:
             keep.add((kind.kind, ns, obj["metadata"]["name"]))
             live = self.store.find(kind, ns, obj["metadata"]["name"])
             if live is None:
-                self.store.create(kind, ns, obj)
-            elif _spec(live) != _spec(obj):
-                obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+                self.store.create(kind, ns, registry.on_create(self.store, kind, obj, ns))
+                continue
+            if not update:
+                continue
+            obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+            obj = registry.on_update(self.store, kind, live, obj)
+            if _spec(live) != _spec(obj):
                 self.store.update(kind, ns, obj)
         self._remove_owned(name, keep)
 

@@ -57,15 +57,29 @@ def pod_status_for(pod: dict, readiness: dict[str, bool], now: str) -> dict:
     }
     inits = pod["spec"].get("initContainers") or []
     if inits:
+        # Init containers ran to completion when the pod started (istio-init's iptables rules
+        # have nothing to do here): their times are the pod's start, never the zero time.
+        began = old.get("startTime") or now
+        prev_init = {c["name"]: c for c in old.get("initContainerStatuses") or []}
         status["initContainerStatuses"] = [
             {
                 "name": c["name"],
                 "image": c.get("image", ""),
                 "imageID": "",
+                "containerID": f"istiotui://{meta['namespace']}/{meta['name']}/{c['name']}",
                 "ready": True,
                 "restartCount": 0,
                 "started": False,
-                "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                "state": (prev_init.get(c["name"]) or {}).get("state")
+                or {
+                    "terminated": {
+                        "exitCode": 0,
+                        "reason": "Completed",
+                        "startedAt": began,
+                        "finishedAt": began,
+                        "containerID": f"istiotui://{meta['namespace']}/{meta['name']}/{c['name']}",
+                    }
+                },
             }
             for c in inits
         ]

@@ -18,6 +18,57 @@ SERVICE_NET = ipaddress.IPv4Network("10.96.0.0/12")
 KUBERNETES_SERVICE_IP = "10.96.0.1"
 NODE_NAME = "istiotui-local"
 
+# What Istio 1.24's injector gives a sidecar: requests (hence QoS Burstable) and limits, and the
+# volumes its status annotation names, mounted where the proxy reads them.
+PROXY_RESOURCES = {
+    "limits": {"cpu": "2000m", "memory": "1024Mi"},
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+}
+SIDECAR_VOLUMES = (
+    {"name": "workload-socket", "emptyDir": {}},
+    {"name": "credential-socket", "emptyDir": {}},
+    {"name": "workload-certs", "emptyDir": {}},
+    {"name": "istio-envoy", "emptyDir": {"medium": "Memory"}},
+    {"name": "istio-data", "emptyDir": {}},
+    {
+        "name": "istio-podinfo",
+        "downwardAPI": {
+            "defaultMode": 420,
+            "items": [
+                {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels"},
+                 "path": "labels"},
+                {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.annotations"},
+                 "path": "annotations"},
+            ],
+        },
+    },
+    {
+        "name": "istio-token",
+        "projected": {
+            "defaultMode": 420,
+            "sources": [
+                {"serviceAccountToken": {"audience": "istio-ca", "expirationSeconds": 43200,
+                                         "path": "istio-token"}},
+            ],
+        },
+    },
+    {"name": "istiod-ca-cert", "configMap": {"defaultMode": 420, "name": "istio-ca-root-cert"}},
+)  # fmt: skip
+INIT_ARGS = (
+    "istio-iptables -p 15001 -z 15006 -u 1337 -m REDIRECT -i * -x  -b * -d 15090,15021,15020 "
+    "--log_output_level=default:info"
+)  # `-x ""`: the empty value splits out as its own item
+PROXY_MOUNTS = [
+    {"mountPath": "/var/run/secrets/workload-spiffe-uds", "name": "workload-socket"},
+    {"mountPath": "/var/run/secrets/credential-uds", "name": "credential-socket"},
+    {"mountPath": "/var/run/secrets/workload-spiffe-credentials", "name": "workload-certs"},
+    {"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"},
+    {"mountPath": "/var/lib/istio/data", "name": "istio-data"},
+    {"mountPath": "/etc/istio/proxy", "name": "istio-envoy"},
+    {"mountPath": "/var/run/secrets/tokens", "name": "istio-token"},
+    {"mountPath": "/etc/istio/pod", "name": "istio-podinfo"},
+]
+
 _SERVICES = by_kind("", "Service")
 _NAMESPACES = by_kind("", "Namespace")
 
@@ -133,8 +184,9 @@ def inject_sidecar(pod: dict) -> dict:
     ann.setdefault("kubectl.kubernetes.io/default-logs-container", app)
     ann.setdefault("istio.io/rev", "default")
     ann["sidecar.istio.io/status"] = (
-        '{"initContainers":["istio-init"],"containers":["istio-proxy"],'
-        '"volumes":["istio-envoy","istio-data"],"imagePullSecrets":null,"revision":"default"}'
+        '{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":['
+        + ",".join(f'"{v["name"]}"' for v in SIDECAR_VOLUMES)
+        + '],"imagePullSecrets":null,"revision":"default"}'
     )
     proxy = {
         "name": "istio-proxy",
@@ -148,17 +200,37 @@ def inject_sidecar(pod: dict) -> dict:
             "successThreshold": 1,
             "timeoutSeconds": 3,
         },
+        "resources": copy.deepcopy(PROXY_RESOURCES),
+        "volumeMounts": copy.deepcopy(PROXY_MOUNTS),
     }
     init = {
         "name": "istio-init",
         "image": PROXY_IMAGE,
-        "args": ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337"],
+        "args": INIT_ARGS.split(" "),
+        "resources": copy.deepcopy(PROXY_RESOURCES),
     }
     containers.append(proxy)
     spec.setdefault("initContainers", []).append(init)
+    volumes = spec.setdefault("volumes", [])
+    taken = {v.get("name") for v in volumes}
+    volumes.extend(copy.deepcopy(v) for v in SIDECAR_VOLUMES if v["name"] not in taken)
     for c in (proxy, init):
         _container_defaults(c)
     return pod
+
+
+def qos_class(spec: dict) -> str:
+    """The pod's QoS class, as the API server computes it from its containers' resources."""
+    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    requests: list[dict] = [(c.get("resources") or {}).get("requests") or {} for c in containers]
+    limits: list[dict] = [(c.get("resources") or {}).get("limits") or {} for c in containers]
+    if not any(requests) and not any(limits):
+        return "BestEffort"
+    guaranteed = all(
+        set(lim) >= {"cpu", "memory"} and all(req.get(k, lim[k]) == lim[k] for k in lim)
+        for req, lim in zip(requests, limits, strict=True)
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
 
 
 def on_create(store: Store, kind: Kind, obj: dict, namespace: str) -> dict:
@@ -176,10 +248,36 @@ def on_create(store: Store, kind: Kind, obj: dict, namespace: str) -> dict:
         obj["spec"].setdefault("serviceAccount", obj["spec"]["serviceAccountName"])
         if _injection_wanted(obj, store.find(_NAMESPACES, "", namespace)):
             obj = inject_sidecar(obj)
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
     elif kind.kind == "ServiceAccount":
         pass
     return obj
+
+
+def prepare_update(kind: Kind, old: dict | None, new: dict) -> dict:
+    """What the API server drops before validating an update: a Service that leaves
+    NodePort/LoadBalancer loses the node ports (and load balancer fields) it had, unless the
+    update sets them anew (so `kubectl edit` to ClusterIP just works)."""
+    if kind.kind != "Service" or old is None:
+        return new
+    old_spec, spec = old.get("spec") or {}, new.get("spec") or {}
+    was, now = old_spec.get("type", "ClusterIP"), spec.get("type", "ClusterIP")
+    if now == was:
+        return new
+    new = copy.deepcopy(new)
+    spec = new.setdefault("spec", {})
+    if now not in ("NodePort", "LoadBalancer"):
+        old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or []}
+        for p in spec.get("ports") or []:
+            if p.get("nodePort") is not None and p.get("nodePort") == old_ports.get(p.get("port")):
+                del p["nodePort"]
+        if spec.get("externalTrafficPolicy") == old_spec.get("externalTrafficPolicy"):
+            spec.pop("externalTrafficPolicy", None)
+    if now != "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") == old_spec.get(
+        "allocateLoadBalancerNodePorts"
+    ):
+        spec.pop("allocateLoadBalancerNodePorts", None)
+    return new
 
 
 def on_update(store: Store, kind: Kind, old: dict, new: dict) -> dict:

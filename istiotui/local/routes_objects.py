@@ -209,6 +209,7 @@ async def update(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
     _check_name(rr, obj)
     dry = dry_run_requested(request)
     old = ctx.store.get(rr.kind, _ns(rr), rr.name or "")
+    obj = registry.prepare_update(rr.kind, old, obj)
     obj, warnings = admission.admit(rr.kind, obj, request.query.get("fieldValidation"))
     obj = registry.on_update(ctx.store, rr.kind, old, obj)
     obj = managed_fields.record_update(
@@ -259,6 +260,7 @@ async def patch(request: web.Request, ctx: Context, rr: ResourceRequest) -> web.
         raise st.bad_request("the patch did not produce an object")
     new = _prepare(rr, new)
     _check_name(rr, new)
+    new = registry.prepare_update(rr.kind, old, new)
     new, warnings = admission.admit(rr.kind, new, fv)
     new = registry.on_update(ctx.store, rr.kind, old, new)
     new = managed_fields.record_update(
@@ -296,7 +298,7 @@ async def _apply(
             f"Apply failed with {n} conflict{'s' if n > 1 else ''}: {fields}",
             kind=rr.kind.plural, name=name, group=rr.kind.group, causes=causes,
         ) from None  # fmt: skip
-    new = _prepare(rr, new)
+    new = _prepare(rr, registry.prepare_update(rr.kind, old, new))
     admission.check(rr.kind, new)
     if old is None:
         if rr.subresource:

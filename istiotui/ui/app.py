@@ -27,6 +27,7 @@ from istiotui.lab import model as m
 from istiotui.lab.tunnels import Tunnel
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
+from istiotui.mesh.summary import istio_version
 from istiotui.ui import messages as msg
 from istiotui.ui import progress as prog
 from istiotui.ui.actions import Actions
@@ -293,6 +294,16 @@ class IstioTui(Actions, Workers, App):
 
     def on_resources_changed(self, event: msg.ResourcesChanged) -> None:
         self.store.apply(event.events)
+        if any(e.kind == "Deployment" for e in event.events):
+            # istiod installed (or upgraded, or removed) while the app runs: the header follows.
+            deployments = [
+                o for (kind, ns, _), o in self.store.objects.items()
+                if kind == "Deployment" and ns == "istio-system"
+            ]  # fmt: skip
+            found = istio_version(deployments)
+            if found != self.info.istio and (found or "Deployment" in self.store.synced):
+                self.info.istio = found
+                self.show_status()
         self.live_findings = analyze(self.store.objects.values())
         self.show_tree()
         if any(e.type in ("ADDED", "MODIFIED") for e in event.events):

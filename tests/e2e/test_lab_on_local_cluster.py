@@ -7,16 +7,77 @@ bounds; FACTS.md and the issue give the numbers they were chosen from).
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 import urllib.request
 
 import pytest
 
 from istiotui.local.pilot.stats import proxy_stats
+from istiotui.mesh.summary import istio_version
 
 from .conftest import LabRun, assert_passed
 
 pytestmark = pytest.mark.slow
+KUBECTL = shutil.which("kubectl")
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed here")
+
+
+def kubectl(lab_run: LabRun, *args: str) -> str:
+    """kubectl (1.32 on this machine) against the lab's cluster, as a learner runs it."""
+    assert KUBECTL is not None
+    env = {"KUBECONFIG": str(lab_run.state / "kubeconfig"), "PATH": "/usr/bin:/bin",
+           "HOME": str(lab_run.state)}  # fmt: skip
+    proc = subprocess.run([KUBECTL, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    """kubectl's table by its first column (columns split on runs of two or more spaces)."""
+    lines = [re.split(r"\s{2,}", ln.strip()) for ln in text.splitlines()[1:] if ln.strip()]
+    return {cells[0]: cells for cells in lines}
+
+
+@needs_kubectl
+def test_the_install_leaves_istiod_and_the_gateways_as_istioctl_does(lab_run: LabRun) -> None:
+    lab_run.reach("istio-egress-gateway")  # before the ingress Service is made ClusterIP
+    pods = rows(kubectl(lab_run, "get", "pods", "-n", "istio-system"))
+    istiod = [cells for name, cells in pods.items() if name.startswith("istiod-")]
+    assert len(istiod) == 1 and istiod[0][1:3] == ["1/1", "Running"], pods
+    image = kubectl(lab_run, "get", "deploy", "istiod", "-n", "istio-system", "-o",
+                    "jsonpath={.spec.template.spec.containers[0].image}")  # fmt: skip
+    assert image == "docker.io/istio/pilot:1.24.0"
+    # What the TUI's header reads (the istiod Deployment's image), from the live cluster.
+    deployments = lab_run.session.objects.list("apps/v1", "Deployment", "istio-system")
+    assert istio_version(deployments) == "1.24.0"
+
+    services = rows(kubectl(lab_run, "get", "svc", "-n", "istio-system"))
+    ingress, egress = services["istio-ingressgateway"], services["istio-egressgateway"]
+    assert ingress[1] == "LoadBalancer" and ingress[3] == "<pending>"
+    assert re.fullmatch(r"10\.\d+\.\d+\.\d+", ingress[2]), ingress
+    assert re.fullmatch(r"15021:3\d{4}/TCP,80:3\d{4}/TCP,443:3\d{4}/TCP", ingress[4]), ingress
+    assert egress[1] == "ClusterIP" and egress[3] == "<none>" and egress[4] == "80/TCP,443/TCP"
+    assert re.fullmatch(r"10\.\d+\.\d+\.\d+", egress[2]), egress
+    assert services["istiod"][1] == "ClusterIP"
+    # istioctl keeps what it installed in istio-system, and nothing elsewhere.
+    operators = kubectl(
+        lab_run,
+        "get",
+        "istiooperators",
+        "-A",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {end}",
+    )
+    assert sorted(operators.split()) == [
+        "istio-system/egress", "istio-system/ingress", "istio-system/installed-state",
+    ]  # fmt: skip
+    # The lab's `kubectl edit` to ClusterIP: the node ports go with the type, as on a cluster.
+    lab_run.reach("istio-ingress-clusterip")
+    ingress = rows(kubectl(lab_run, "get", "svc", "-n", "istio-system"))["istio-ingressgateway"]
+    assert ingress[1:2] + ingress[3:5] == ["ClusterIP", "<none>", "15021/TCP,80/TCP,443/TCP"]
 
 
 def test_without_virtual_services_every_reviews_version_answers(lab_run: LabRun) -> None:
@@ -27,6 +88,18 @@ def test_all_v1_gives_only_v1(lab_run: LabRun) -> None:
     report = lab_run.verify("routing-all-v1")
     assert_passed(report)
     assert report.outcomes[0].run.summary.classes == {"v1": 30}
+
+
+def test_the_labs_grep_prints_the_reviews_pod_name(lab_run: LabRun) -> None:
+    lab_run.reach("routing-all-v1")
+    (pod,) = lab_run.session.objects.list("v1", "Pod", "bookinfo", "app=reviews,version=v1")
+    name = pod["metadata"]["name"]
+    # The lab's loop, with the real curl and grep, through the ingress gateway.
+    url = f"http://127.0.0.1:{lab_run.env['ISTIOTUI_INGRESS_PORT']}/productpage"
+    loop = f'for i in {{1..6}}; do curl -s "{url}" | grep -o "reviews-v.*"; done'
+    out = subprocess.run(["bash", "-c", loop], capture_output=True, text=True, timeout=120)
+    # Bookinfo 1.20's page names the pod under each of its two reviews, alone on its line.
+    assert out.stdout.splitlines() == [name] * 12, out.stdout
 
 
 def test_jason_sees_v2_with_black_stars_and_others_v1(lab_run: LabRun) -> None:
@@ -79,6 +152,34 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     assert int(overflow.group(1)) > 0
 
 
+@needs_kubectl
+def test_fortio_reports_sockets_and_warnings_as_fortio_does(lab_run: LabRun) -> None:
+    lab_run.reach("cb-fortio-c3")
+    fortio = lab_run.session.objects.list("v1", "Pod", "default", "app=fortio")[0]
+    out = subprocess.run(
+        [KUBECTL or "kubectl", "exec", fortio["metadata"]["name"], "-c", "fortio", "--",
+         "/usr/bin/fortio", "load", "-c", "3", "-qps", "0", "-n", "30", "-loglevel", "Warning",
+         "http://httpbin:8000/get"],
+        capture_output=True, text=True, timeout=120,
+        env={"KUBECONFIG": str(lab_run.state / "kubeconfig"), "PATH": "/usr/bin:/bin",
+             "HOME": str(lab_run.state)},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    text = out.stdout + out.stderr
+    found = re.search(r"^Code 503 : (\d+) ", text, re.M)
+    n503 = int(found.group(1)) if found else 0
+    assert n503 > 0, text
+    sockets = int(re.search(r"^Sockets used: (\d+) \(for perfect keepalive, would be 3\)$",
+                            text, re.M).group(1))  # type: ignore[union-attr]  # fmt: skip
+    # Each 503 costs the worker its connection (but the last call of a worker opens nothing).
+    assert n503 <= sockets <= 3 + n503, text
+    distribution = text.split("IP addresses distribution:\n", 1)[1].split("\nCode ", 1)[0]
+    assert sum(int(line.rsplit(": ", 1)[1]) for line in distribution.splitlines()) == sockets
+    warnings = [json.loads(ln) for ln in text.splitlines() if ln.startswith('{"ts":')]
+    non_ok = [w for w in warnings if w["msg"] == "Non ok http code"]
+    assert len(non_ok) == n503 and all(w["code"] == 503 for w in non_ok)
+
+
 def test_probe_command_from_a_pod(lab_run: LabRun, capsys, monkeypatch) -> None:
     from istiotui.cli.main import main
 
@@ -92,6 +193,16 @@ def test_probe_command_from_a_pod(lab_run: LabRun, capsys, monkeypatch) -> None:
     assert "Code 200 : 5 (100.0 %)" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no pod nope in namespace default"):
         main(["probe", "http://httpbin:8000/get", "--from", "default/nope", "--local"])
+
+
+def test_no_request_reaches_httpbin_before_the_learners(lab_run: LabRun) -> None:
+    lab_run.reach("mirror-deploy-curl")
+    objects = lab_run.session.objects
+    for version in ("v1", "v2"):
+        pod = objects.list("v1", "Pod", "default", f"app=httpbin,version={version}")[0]
+        log = objects.logs("default", pod["metadata"]["name"], "httpbin")
+        # gunicorn's access log: only requests somebody sent (none yet; no probe is declared).
+        assert '"GET ' not in log, log[-2000:]
 
 
 def test_mirroring_copies_every_request_to_v2(lab_run: LabRun) -> None:

@@ -3,6 +3,7 @@ a real cluster. Skipped (with the reason) where kubectl is not installed."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -236,3 +237,59 @@ def test_the_labs_own_bookinfo_manifest(kubectl) -> None:  # type: ignore[no-unt
         "unchanged"
     ) == len(out.splitlines())
     kubectl("delete", "ns", "lab-bookinfo")
+
+
+@needs_new_kubectl
+def test_strict_decoding_error_names_the_custom_resource(kubectl, bookinfo: str) -> None:  # type: ignore[no-untyped-def]
+    typo = (
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata: {name: reviews-typo}\nspec:\n  host: reviews\n  subset: v1\n"
+    )
+    proc = kubectl("apply", "-f", "-", "-n", bookinfo, stdin=typo, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        'Error from server (BadRequest): error when creating "STDIN": DestinationRule in version '
+        '"v1" cannot be handled as a DestinationRule: strict decoding error: unknown field '
+        '"spec.subset"\n'
+    )
+    missing = kubectl("get", "destinationrule", "reviews-typo", "-n", bookinfo, check=False)
+    assert missing.returncode == 1  # nothing was stored
+
+
+@needs_new_kubectl
+def test_describe_an_injected_pod(kubectl, bookinfo: str) -> None:  # type: ignore[no-untyped-def]
+    kubectl("apply", "-f", str(MANIFESTS / "httpbin.yaml"), "-n", bookinfo)
+
+    def pod_name() -> str:
+        return kubectl(
+            "get", "pods", "-n", bookinfo, "-l", "app=httpbin", "-o", "name"
+        ).stdout.strip()
+
+    pod = wait_for(pod_name, "the httpbin pod").split("/", 1)[1]
+    wait_for(lambda: "2/2" in kubectl("get", "pod", pod, "-n", bookinfo).stdout, "httpbin 2/2")
+    text = kubectl("describe", "pod", pod, "-n", bookinfo).stdout
+    init = text.split("Init Containers:", 1)[1].split("\nContainers:", 1)[0]
+    assert "istio-init:" in init and "Reason:       Completed" in init
+    assert "0001-01-01" not in text  # the zero time kubectl prints for a missing timestamp
+    started = re.search(r"Started:\s+(.+)\n\s+Finished:\s+(.+)\n", init)
+    assert started is not None and started.group(1).strip() == started.group(2).strip()
+    assert re.search(r"^QoS Class:\s+Burstable$", text, re.M), text
+    volumes = text.split("\nVolumes:\n", 1)[1].split("\nQoS Class:", 1)[0]
+    for name in ("workload-socket", "credential-socket", "workload-certs", "istio-envoy",
+                 "istio-data", "istio-podinfo", "istio-token", "istiod-ca-cert"):  # fmt: skip
+        assert f"  {name}:\n" in volumes, name
+    annotation = json.loads(kubectl("get", "pod", pod, "-n", bookinfo, "-o",
+                                    "jsonpath={.metadata.annotations.sidecar\\.istio\\.io/status}"
+                                    ).stdout)  # fmt: skip
+    assert annotation["volumes"] == [
+        "workload-socket", "credential-socket", "workload-certs", "istio-envoy", "istio-data",
+        "istio-podinfo", "istio-token", "istiod-ca-cert",
+    ]  # fmt: skip
+    events = text.split("\nEvents:\n", 1)[1]
+    reasons = [line.split()[1] for line in events.splitlines()[2:] if line.strip()]
+    assert reasons[0] == "Scheduled"
+    for reason in ("Pulled", "Created", "Started"):
+        assert reason in reasons, events
+    for container in ("istio-init", "httpbin", "istio-proxy"):
+        assert f"Created container: {container}" in events
+        assert f"Started container {container}" in events

@@ -272,3 +272,30 @@ async def test_a_lost_watch_is_said_in_the_tree_until_it_is_restored(make_app) -
         app.post_message(msg.ResourcesChanged((WatchEvent("RESTORED", "Pod"),)))
         await settle(pilot)
         assert str(tree.root.children[0].label).startswith("bookinfo")
+
+
+async def test_the_header_shows_istiods_release_once_it_is_installed(make_app) -> None:
+    from istiotui.cluster.watch import WatchEvent
+
+    istiod = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "istiod", "namespace": "istio-system"},
+        "spec": {"template": {"spec": {"containers": [
+            {"name": "discovery", "image": "docker.io/istio/pilot:1.24.0"},
+        ]}}},
+    }  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        app.post_message(msg.ClusterConnected("istiotui-local", "local", "https://x", "v1.32.0"))
+        app.post_message(msg.ResourcesChanged((WatchEvent("SYNCED", "Deployment"),)))
+        await settle(pilot)
+        assert "Istio ?" in plain(app.main_screen.query_one(StatusLine))
+        # istioctl install runs while the app is open: the watch brings istiod's Deployment.
+        app.post_message(msg.ResourcesChanged((WatchEvent("ADDED", "Deployment", istiod),)))
+        await settle(pilot)
+        assert "Istio 1.24.0" in plain(app.main_screen.query_one(StatusLine))
+        app.post_message(msg.ResourcesChanged((WatchEvent("DELETED", "Deployment", istiod),)))
+        await settle(pilot)
+        assert "Istio ?" in plain(app.main_screen.query_one(StatusLine))

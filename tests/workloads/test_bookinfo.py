@@ -42,10 +42,9 @@ async def test_page_names_the_reviews_pod_and_its_stars(
     bookinfo.route_reviews(version)
     status, html = await get_page(f"{bookinfo.productpage}/productpage")
     assert status == 200
-    # What the lab's `grep -o "reviews-v.*"` prints: one line per review, the pod's name first.
-    found = POD_LINE.findall(html)
-    assert len(found) == 2
-    assert all(line.startswith(pod + "<") for line in found), found
+    # What the lab's `grep -o "reviews-v.*"` prints: the pod's name alone, once per review, as
+    # Bookinfo 1.20's page (Istio 1.24's samples) prints it.
+    assert POD_LINE.findall(html) == [pod, pod]
     assert "Reviews served by:" in html
     assert "The Comedy of Errors" in html
     assert "William Shakespeare" not in html  # details are listed by field, author in summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,8 @@ async def test_runtime_runs_an_injected_pod(root: Path) -> None:
         await runtime.stop(reviews)
     assert runtime.readiness(reviews) == {}
     assert not alive(pids[0]) and group_members(pids[0]) == []
-    assert (log_dir / "reviews.log").read_text().count("GET /health") >= 1
+    # No probe was declared: nothing but a TCP connect checked it, and its log holds no request.
+    assert "GET " not in (log_dir / "reviews.log").read_text()
 
 
 async def test_runtime_refuses_a_command_it_cannot_run(root: Path) -> None:
@@ -93,3 +96,42 @@ async def test_a_failing_container_stops_its_siblings(root: Path) -> None:
         assert result.returncode == 7
     finally:
         await runtime.close()  # only after the checks: a regression leaves nothing behind
+
+
+async def test_only_a_declared_http_probe_reaches_the_apps_log(root: Path) -> None:
+    """The kubelet sends HTTP probes only where the manifest declares them; so does this."""
+    runtime = WorkloadRuntime(root)
+    command = ["gunicorn", "--access-logfile", "-", "-b", "0.0.0.0:8000", "httpbin:app"]
+    plain = pod("httpbin-plain-1", [{"name": "httpbin", "image": "kong/httpbin",
+                                     "command": command}])  # fmt: skip
+    probe = {"httpGet": {"path": "/status/200", "port": "http"}, "periodSeconds": 1}
+    probed = pod(
+        "httpbin-probed-1",
+        [
+            {
+                "name": "httpbin",
+                "image": "kong/httpbin",
+                "command": command,
+                "ports": [{"containerPort": 8000, "name": "http"}],
+                "readinessProbe": probe,
+            }
+        ],
+    )
+    names = ("httpbin-plain-1", "httpbin-probed-1")
+    logs = {name: root / "logs" / "default" / name for name in names}
+    await runtime.start(plain, ip(64), logs["httpbin-plain-1"])
+    await runtime.start(probed, ip(65), logs["httpbin-probed-1"])
+    try:
+        assert runtime.readiness(plain) == {"httpbin": True}
+        deadline = time.monotonic() + 20
+        probed_log = logs["httpbin-probed-1"] / "httpbin.log"
+        while probed_log.read_text().count("kube-probe/1.32") < 2:
+            assert time.monotonic() < deadline, probed_log.read_text()
+            await asyncio.sleep(0.1)
+        assert runtime.readiness(probed) == {"httpbin": True}
+        lines = [ln for ln in probed_log.read_text().splitlines() if "kube-probe" in ln]
+        assert all('"GET /status/200 HTTP/1.1" 200' in ln for ln in lines), lines
+    finally:
+        await runtime.close()
+    # Nobody sent the plain pod a request: its access log has none.
+    assert "GET " not in (logs["httpbin-plain-1"] / "httpbin.log").read_text()

@@ -91,3 +91,12 @@ async def test_a_handshake_the_sidecar_refuses_is_exit_35(root: Path) -> None:
         await server.wait_closed()
     assert result.returncode == 35, result
     assert b"curl: (35)" in result.stderr
+
+
+async def test_the_docs_give_the_address_the_stand_in_listens_on() -> None:
+    """docs/workloads.md states where the stand-in listens; it is what the cluster computes."""
+    from istiotui.local.addresses import standin_ip
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "workloads.md").read_text()
+    assert f"API port 6443 →\n**{standin_ip(6443)}:443**" in docs
+    assert "127.30.0.1" not in docs

@@ -28,7 +28,7 @@ def test_bookinfo_images(image: str, service: str) -> None:
     assert impl.argv == [
         sys.executable, "-m", f"istiotui.local.workloads.{module}", "--bind", POD, "--port", "9080",
     ]  # fmt: skip
-    assert impl.readiness == images.Readiness(9080, "/health")
+    assert impl.readiness == images.Readiness(9080)
 
 
 def test_reviews_versions_carry_their_env() -> None:
@@ -63,18 +63,18 @@ def test_httpbin_commands_are_rebound_to_the_pod_ip() -> None:
         ["gunicorn", "--access-logfile", "-", "-b", "0.0.0.0:80", "httpbin:app"],
     )  # fmt: skip
     assert lab.argv == [
-        sys.executable, "-m", "gunicorn", "--access-logfile", "-", "-b", f"{POD}:10080",
-        "httpbin:app",
+        sys.executable, "-m", "gunicorn", "--preload", "--access-logfile", "-", "-b",
+        f"{POD}:10080", "httpbin:app",
     ]  # fmt: skip  # port 80, bound where an ordinary user may
-    assert lab.readiness == images.Readiness(80, "/status/200")
+    assert lab.readiness == images.Readiness(80)
     sample = images.resolve(
         "docker.io/kong/httpbin",
         POD,
         ["gunicorn", "-b", "[::]:8080", "httpbin:app", "-k", "gevent"],
     )
-    assert sample.argv is not None and sample.argv[3:] == ["-b", f"{POD}:8080", "httpbin:app"]
+    assert sample.argv is not None and sample.argv[4:] == ["-b", f"{POD}:8080", "httpbin:app"]
     default = images.resolve("mccutchen/go-httpbin:v2.15.0", POD)
-    assert default.readiness == images.Readiness(8080, "/status/200")
+    assert default.readiness == images.Readiness(8080)
     with pytest.raises(images.UnsupportedCommand, match="gunicorn only"):
         images.resolve("kennethreitz/httpbin", POD, ["python", "app.py"])
 

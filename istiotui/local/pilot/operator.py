@@ -1,7 +1,10 @@
-"""What `istioctl install -f <IstioOperator>` creates for gateway components, as plain objects.
+"""What `istioctl install -f <IstioOperator>` creates, as plain objects.
 
-Only gateways are read (the lab's files use `profile: empty` with one gateway each); the
-controller creates the returned Deployment, Service and ServiceAccount like any other object.
+Gateways (the lab's files use `profile: empty` with one gateway each) and, for a profile that
+has one (`minimal`, `default`, `demo`…), the control plane: istiod's ServiceAccount, Deployment
+and Service, as istioctl names and labels them. The controller creates the returned objects like
+any other; istiod's pod runs no process here (the local pilot, inside the local cluster, is
+istiod), the gateways' pods none either (their listeners live in the one Envoy).
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from typing import Any
 
 from istiotui.local.pilot.model import PilotError
 
-PROXY_IMAGE = "docker.io/istio/proxyv2:1.24.0"
+ISTIO_VERSION = "1.24.0"  # the release the lab installs (istio-1.24.0)
+HUB = "docker.io/istio"
+PROXY_IMAGE = f"{HUB}/proxyv2:{ISTIO_VERSION}"
+# Profiles whose install includes istiod (istioctl's `empty` and `remote` do not).
+CONTROL_PLANE_PROFILES = {"default", "demo", "minimal", "preview", "ambient", "openshift"}
 _KINDS = {
     "ingressGateways": {
         "app": "istio-ingressgateway",
@@ -139,3 +146,92 @@ def _gateway(
         "metadata": {"name": account, "namespace": ns, "labels": meta_labels},
     }
     return [account_obj, deployment, service]
+
+
+def control_plane_objects(iop: dict[str, Any]) -> list[dict[str, Any]]:
+    """istiod's ServiceAccount, Deployment and Service, when the install's profile has istiod."""
+    if iop.get("kind") != "IstioOperator":
+        raise PilotError(f"expected kind IstioOperator, got {iop.get('kind')!r}")
+    spec = iop.get("spec") or {}
+    owner = (iop.get("metadata") or {}).get("name", "") or "unknown"
+    pilot = ((spec.get("components") or {}).get("pilot")) or {}
+    enabled = pilot.get("enabled") if isinstance(pilot, dict) else None
+    profile = str(spec.get("profile") or "default")  # istioctl's own default
+    if enabled is False or (enabled is None and profile not in CONTROL_PLANE_PROFILES):
+        return []
+    ns = str(spec.get("namespace") or "istio-system")
+    hub = str(spec.get("hub") or HUB)
+    tag = str(spec.get("tag") or ISTIO_VERSION)
+    labels = {"app": "istiod", "istio": "pilot", "istio.io/rev": "default"}
+    meta_labels = {
+        **labels,
+        "install.operator.istio.io/owning-resource": owner,
+        "operator.istio.io/component": "Pilot",
+        "release": "istio",
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "istiod", "namespace": ns, "labels": meta_labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"istio": "pilot"}},
+            "template": {
+                "metadata": {
+                    "labels": {**labels, "sidecar.istio.io/inject": "false"},
+                    "annotations": {"sidecar.istio.io/inject": "false"},
+                },
+                "spec": {
+                    "serviceAccountName": "istiod",
+                    "containers": [
+                        {
+                            "name": "discovery",
+                            "image": f"{hub}/pilot:{tag}",
+                            "args": [
+                                "discovery",
+                                "--monitoringAddr=:15014",
+                                "--log_output_level=default:info",
+                                "--domain",
+                                "cluster.local",
+                                "--keepaliveMaxServerConnectionAge",
+                                "30m",
+                            ],
+                            "ports": [
+                                {"containerPort": 8080, "protocol": "TCP"},
+                                {"containerPort": 15010, "protocol": "TCP"},
+                                {"containerPort": 15017, "protocol": "TCP"},
+                            ],
+                            "readinessProbe": {
+                                "httpGet": {"path": "/ready", "port": 8080},
+                                "initialDelaySeconds": 1,
+                                "periodSeconds": 3,
+                                "timeoutSeconds": 5,
+                            },
+                            "resources": {"requests": {"cpu": "500m", "memory": "2048Mi"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "istiod", "namespace": ns, "labels": meta_labels},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {"app": "istiod", "istio": "pilot"},
+            "ports": [
+                {"name": "grpc-xds", "port": 15010, "targetPort": 15010, "protocol": "TCP"},
+                {"name": "https-dns", "port": 15012, "targetPort": 15012, "protocol": "TCP"},
+                {"name": "https-webhook", "port": 443, "targetPort": 15017, "protocol": "TCP"},
+                {"name": "http-monitoring", "port": 15014, "targetPort": 15014, "protocol": "TCP"},
+            ],
+        },
+    }
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "istiod", "namespace": ns, "labels": meta_labels},
+    }
+    return [account, deployment, service]

@@ -1,8 +1,11 @@
 """The HTML of productpage's page: plain, readable, written for this project.
 
-What a client looks for is kept exact: the failure texts and headings, `Reviews served by:` with
-the reviews pod's name on its own line (what the lab's `grep -o "reviews-v.*"` finds), and stars
-as glyphs with a `color` attribute (none from reviews v1, black from v2, red from v3).
+What a client looks for is kept exact: the failure texts and headings, and stars as glyphs with a
+`color` attribute (none from reviews v1, black from v2, red from v3). Like the page of Bookinfo's
+productpage 1.20 (the image Istio 1.24's samples run), each review ends with `Reviews served by:`
+and, alone on the next line, the reviews pod's name: the lab's `grep -o "reviews-v.*"` prints
+exactly that name, once per review (two lines per page), and nothing else on the page contains
+`reviews-v`.
 """
 
 from __future__ import annotations
@@ -62,9 +65,13 @@ def _stars(rating: dict[str, Any]) -> str:
 def _reviews(reviews: dict[str, Any] | None) -> str:
     if reviews is None or "error" in reviews or not isinstance(reviews.get("reviews"), list):
         return f"<h3>{REVIEWS_ERROR_HEADING}</h3>\n<p>{REVIEWS_UNAVAILABLE}</p>"
+    # The pod name goes alone on its line (no markup after it), as the original template
+    # leaves it; a cluster name, when reviews reports one, on a line of its own below.
     podname = escape(str(reviews.get("podname", "")))
     cluster = str(reviews.get("clustername", "null"))
-    on_cluster = f" on cluster <u>{escape(cluster)}</u>" if cluster not in ("", "null") else ""
+    on_cluster = (
+        f"  on cluster <span>{escape(cluster)}</span>\n" if cluster not in ("", "null") else ""
+    )
     blocks = []
     for review in reviews["reviews"]:
         rating = review.get("rating")
@@ -74,8 +81,9 @@ def _reviews(reviews: dict[str, Any] | None) -> str:
             f"<small>{escape(str(review.get('reviewer', '')))}</small>\n"
             + (_stars(rating) + "\n" if isinstance(rating, dict) else "")
             + "</blockquote>\n"
-            '<dl class="served-by"><dt>Reviews served by:</dt>\n'
-            f"<dd>{podname}</dd>{on_cluster}</dl>"
+            '<div class="served-by">Reviews served by:\n'
+            f"  {podname}\n"
+            f"{on_cluster}</div>"
         )
     return "<h3>Book Reviews</h3>\n" + "\n".join(blocks)
 

@@ -22,6 +22,7 @@ from istiotui.local.workloads.fortio_load import (
     VERSION,
     LoadOptions,
     header_lines,
+    log_json,
     report_lines,
     run_load,
     to_json,
@@ -132,6 +133,11 @@ def load_options(flags: dict[str, list[str]], url: str) -> LoadOptions:
 async def load(flags: dict[str, list[str]], url: str) -> int:
     options = load_options(flags, url)
     err = sys.stderr
+    if "loglevel" in flags:
+        # fortio says so (as an info line, whatever the new level) when -loglevel changes it.
+        name = next(k for k, v in LOG_LEVELS.items() if v == options.loglevel).capitalize()
+        was = LOG_LEVELS["info"]
+        log_json(err, "info", f"Log level is now {options.loglevel} {name} (was {was} Info)")
     # Printed whatever the log level, as fortio prints them (they are output, not log lines).
     err.write("\n".join(header_lines(options)) + "\n")
     result = await run_load(options, err)

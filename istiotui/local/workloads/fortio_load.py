@@ -1,14 +1,19 @@
 """fortio-compatible load generation: c kept-alive HTTP/1.1 connections, each its own worker.
 
-Each worker owns one connection and reuses it for all its calls, as fortio's fast client does;
-a connection the server (or a proxy) closes is reopened, and the report counts every socket
-opened ("Sockets used"). Connection errors count as code -1, as fortio reports them.
+Each worker owns one connection and reuses it for its calls, as fortio's fast client does; after
+an answer other than 200 it drops that connection and opens a new one for its next call, as
+fortio does, so each circuit breaker 503 costs a socket ("Sockets used" ≈ c + the 503s). A
+connection the server (or a proxy) closes is reopened too. Connection errors count as code -1.
+Warnings are fortio 1.6x's JSON log lines; the report ends with the sockets per worker and the
+"IP addresses distribution" (the address each socket really connected to: here the pod's
+sidecar, where a node's iptables would have taken the Service's cluster IP).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import sys
 import time
 from collections import Counter as Tally
@@ -16,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import aiohttp
+import yarl
 
 from istiotui.local.workloads import outbound
-from istiotui.local.workloads.fortio_stats import Histogram, g, go_duration
+from istiotui.local.workloads.fortio_stats import Counter, Histogram, g, go_duration
 
 VERSION = "1.69.5-istiotui"
 
@@ -44,6 +50,8 @@ class Worker:
     sockets: int = 0
     calls: int = 0
     codes: Tally[int] = field(default_factory=Tally)
+    address: str = ""  # where its sockets connected (ip:port)
+    connect_times: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class LoadResult:
     started: dt.datetime
     elapsed: float
     durations: Histogram
+    errors: Histogram  # the calls that did not answer 200 ("Error cases")
     header_sizes: Histogram
     sizes: Histogram
     workers: list[Worker]
@@ -76,8 +85,18 @@ class LoadResult:
         return self.calls / self.elapsed if self.elapsed > 0 else 0.0
 
 
-def _log(out: TextIO, level: str, message: str) -> None:
-    out.write(f"{time.strftime('%H:%M:%S')} {level} {message}\n")
+# fortio's log lines carry the source file and line that wrote them; these are 1.69's.
+_SOURCE = {
+    "Non ok http code": ("http_client.go", 1151),
+    "Unable to connect": ("http_client.go", 917),
+}
+
+
+def log_json(out: TextIO, level: str, msg: str, r: int = 1, **fields: object) -> None:
+    """One of fortio 1.6x's structured log lines: {"ts":…,"level":…,"r":…,"file":…,…}."""
+    file, line = _SOURCE.get(msg, ("logger.go", 298))
+    head = {"ts": round(time.time(), 6), "level": level, "r": r, "file": file, "line": line}
+    out.write(json.dumps({**head, "msg": msg, **fields}, separators=(",", ":")) + "\n")
 
 
 def _plan(options: LoadOptions) -> list[int | None]:
@@ -100,25 +119,37 @@ async def _worker(
 ) -> None:
     worker = result.workers[index]
 
-    async def opened(*_: object) -> None:
+    async def connecting(_: object, ctx: Any, __: object) -> None:
+        ctx.connect_began = time.monotonic()
+
+    async def opened(_: object, ctx: Any, __: object) -> None:
         worker.sockets += 1
+        worker.connect_times.record(time.monotonic() - getattr(ctx, "connect_began", 0.0))
 
     trace = aiohttp.TraceConfig()
+    trace.on_connection_create_start.append(connecting)
     trace.on_connection_create_end.append(opened)
-    connector = outbound.connector(limit=1, force_close=not options.keepalive)
+
+    def new_session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=outbound.connector(limit=1, force_close=not options.keepalive),
+            trace_configs=[trace],
+            timeout=aiohttp.ClientTimeout(total=options.timeout),
+            auto_decompress=False,
+        )
+
     headers = dict(outbound.request_kwargs(target)["headers"])
     headers.setdefault("User-Agent", f"fortio.org/fortio-{VERSION}")
     for name, value in options.headers:
         headers[name] = value
     kwargs = outbound.request_kwargs(target, headers)
     per_worker_qps = options.qps / options.connections if options.qps > 0 else 0.0
+    # Where its sockets go: the address the request is sent to (the sidecar, for a name).
+    connect = yarl.URL(target.connect_url)
+    worker.address = f"{connect.host}:{connect.port}"
     start = time.monotonic()
-    async with aiohttp.ClientSession(
-        connector=connector,
-        trace_configs=[trace],
-        timeout=aiohttp.ClientTimeout(total=options.timeout),
-        auto_decompress=False,
-    ) as session:
+    session = new_session()
+    try:
         n = 0
         while calls is None or n < calls:
             if per_worker_qps:
@@ -148,20 +179,27 @@ async def _worker(
                     )
                     body_size = len(body)
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                if options.loglevel <= 3:
-                    _log(
-                        log,
-                        "W",
-                        f"[{index}] Unable to fetch {options.url}: {exc or type(exc).__name__}",
-                    )
+                if options.loglevel <= 4:
+                    log_json(log, "err", "Unable to connect", r=10 + index,
+                             dest=target.connect_url, err=str(exc) or type(exc).__name__,
+                             thread=index, run=0)  # fmt: skip
             elapsed = time.monotonic() - began
-            if code not in (-1, 200) and options.loglevel <= 3:
-                _log(log, "W", f"[{index}] Parsed non ok code {code} (HTTP/1.1 {code})")
+            if code not in (-1, 200):
+                if options.loglevel <= 3:
+                    log_json(log, "warn", "Non ok http code", r=10 + index, code=code,
+                             status=f"HTTP/1.1 {code}", thread=index, run=0)  # fmt: skip
+                # fortio keeps a connection only after a 200: the next call opens a new one.
+                await session.close()
+                session = new_session()
             worker.calls += 1
             worker.codes[code] += 1
             result.durations.record(elapsed)
+            if code != 200:
+                result.errors.record(elapsed)
             result.header_sizes.record(header_size)
             result.sizes.record(header_size + body_size)
+    finally:
+        await session.close()
 
 
 async def run_load(options: LoadOptions, log: TextIO = sys.stderr) -> LoadResult:
@@ -172,6 +210,7 @@ async def run_load(options: LoadOptions, log: TextIO = sys.stderr) -> LoadResult
         started=dt.datetime.now(dt.UTC),
         elapsed=0.0,
         durations=Histogram(resolution=options.resolution),
+        errors=Histogram(resolution=options.resolution),
         header_sizes=Histogram(resolution=1.0),
         sizes=Histogram(resolution=100.0),
         workers=[Worker() for _ in plan],
@@ -217,10 +256,26 @@ def report_lines(result: LoadResult) -> list[str]:
         f"Ended after {go_duration(result.elapsed)} : {result.calls} calls. qps={g(result.qps, 5)}"
     ]
     lines += result.durations.text("Aggregated Function Time", o.percentiles)
+    if result.errors.counter.count:
+        lines += result.errors.text("Error cases", o.percentiles)
+    else:
+        lines.append("Error cases : no data")
+    lines.append("# Socket and IP used for each connection:")
+    all_connects = Counter()  # every worker's connection times together
+    for i, worker in enumerate(result.workers):
+        timing = worker.connect_times.line("connection timing")
+        lines.append(
+            f"[{i}] {worker.sockets:3d} socket used, resolved to {worker.address or '?'}, {timing}"
+        )
+        _merge(all_connects, worker.connect_times)
+    lines.append(all_connects.line("Connection time (s)"))
     lines.append(
         f"Sockets used: {result.sockets} (for perfect keepalive, would be {o.connections})"
     )
-    lines.append("Uniform: false, Jitter: false")
+    lines.append("Uniform: false, Jitter: false, Catchup allowed: true")
+    lines.append("IP addresses distribution:")
+    for address, sockets in ip_distribution(result).items():
+        lines.append(f"{address}: {sockets}")
     codes = result.codes
     for code in sorted(codes):
         share = 100.0 * codes[code] / result.calls if result.calls else 0.0
@@ -232,6 +287,25 @@ def report_lines(result: LoadResult) -> list[str]:
         f"{result.durations.counter.avg * 1000:.3f} ms avg, {result.qps:.1f} qps"
     )
     return lines
+
+
+def _merge(into: Counter, other: Counter) -> None:
+    if not other.count:
+        return
+    into.count += other.count
+    into.total += other.total
+    into.sum_squares += other.sum_squares
+    into.min = min(into.min, other.min)
+    into.max = max(into.max, other.max)
+
+
+def ip_distribution(result: LoadResult) -> dict[str, int]:
+    """Sockets opened per address, in the order the workers first used them."""
+    out: dict[str, int] = {}
+    for worker in result.workers:
+        if worker.sockets and worker.address:
+            out[worker.address] = out.get(worker.address, 0) + worker.sockets
+    return out
 
 
 def to_json(result: LoadResult) -> dict[str, Any]:
@@ -262,5 +336,7 @@ def to_json(result: LoadResult) -> dict[str, Any]:
         "HeaderSizes": result.header_sizes.export(),
         "Sockets": [worker.sockets for worker in result.workers],
         "SocketCount": result.sockets,
+        "IPCountMap": ip_distribution(result),
+        "ErrorsDurationHistogram": result.errors.export(o.percentiles),
         "AbortOn": 0,
     }

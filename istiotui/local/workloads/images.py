@@ -3,8 +3,9 @@
 Pods run what their image names, as on a real cluster. Istio's sample images map to this
 project's implementations (Bookinfo, the fortio- and curl-compatible clients) or to the real
 PyPI `httpbin` under gunicorn; `istio/proxyv2` runs no process (the one local Envoy plays every
-proxy). Any other image is an `UnknownImage`, which the controller turns into a Pending pod with
-an event: never a silent stand-in.
+proxy), nor does `istio/pilot` (istiod's image: the local pilot is part of the local cluster).
+Any other image is an `UnknownImage`, which the controller turns into a Pending pod with an
+event: never a silent stand-in.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class UnknownImage(ImageError):
     def __init__(self, image: str) -> None:
         super().__init__(
             f"no local implementation for image {image!r}: the local cluster runs Istio's "
-            "Bookinfo, httpbin, curl and fortio sample images and istio/proxyv2 only"
+            "Bookinfo, httpbin, curl and fortio sample images, istio/proxyv2 and istio/pilot only"
         )
         self.image = image
 
@@ -42,7 +43,10 @@ class UnsupportedCommand(ImageError):
 
 @dataclass(frozen=True)
 class Readiness:
-    """How to tell the container is serving: an HTTP GET (path set) or a TCP connect."""
+    """How to tell the container is serving: an HTTP GET (path set) or a TCP connect.
+
+    The images' own entries are TCP connects: a check nobody declared must leave no line in the
+    app's access log (HTTP probes come only from a manifest, see `probes`)."""
 
     port: int
     path: str | None = None
@@ -95,6 +99,8 @@ _HTTPBIN_IMAGES = {
     "mccutchen/go-httpbin": 8080,
 }
 _PROXY_IMAGES = {"istio/proxyv2", "istio-release/proxyv2", "auto"}
+# istiod: the local pilot, which runs inside the local cluster itself, is its process.
+_PILOT_IMAGES = {"istio/pilot", "istio-release/pilot"}
 _FORTIO_IMAGES = {"fortio/fortio", "istio/fortio"}
 _CURL_IMAGES = {"curlimages/curl"}
 
@@ -123,7 +129,7 @@ def resolve(
             kind=f"bookinfo-{service}",
             argv=[*_module(f"bookinfo_{service}"), "--bind", pod_ip, "--port", "9080"],
             env=dict(_REVIEWS_ENV[version]) if service == "reviews" else {},
-            readiness=Readiness(9080, "/health"),
+            readiness=Readiness(9080),
         )
     if name in _HTTPBIN_IMAGES:
         return _httpbin(image, pod_ip, command, args, _HTTPBIN_IMAGES[name])
@@ -133,6 +139,8 @@ def resolve(
         return _fortio(image, pod_ip, full)
     if name in _PROXY_IMAGES or name.endswith("/proxyv2"):
         return Implementation(image=image, kind="proxy", argv=None)
+    if name in _PILOT_IMAGES:
+        return Implementation(image=image, kind="pilot", argv=None)
     raise UnknownImage(image)
 
 
@@ -153,8 +161,10 @@ def _httpbin(
     return Implementation(
         image=image,
         kind="httpbin",
-        argv=[sys.executable, "-m", "gunicorn", *argv],
-        readiness=Readiness(port, "/status/200"),
+        # --preload: the app is imported before the port is bound, so the TCP readiness check
+        # (which leaves no access log line) also means the app loaded; a broken one exits first.
+        argv=[sys.executable, "-m", "gunicorn", "--preload", *argv],
+        readiness=Readiness(port),
     )
 
 
@@ -228,7 +238,7 @@ def _fortio(image: str, pod_ip: str, full: Sequence[str]) -> Implementation:
             image=image,
             kind="fortio",
             argv=[*_module("fortio"), "server", "-http-port", f"{pod_ip}:8080", *extra],
-            readiness=Readiness(8080, "/debug"),
+            readiness=Readiness(8080),
         )
     return Implementation(image=image, kind="fortio", argv=[*_module("fortio"), *rest])
 

@@ -5,6 +5,10 @@ pod's env, command and args; a pod with an injected `istio-proxy` container has 
 processes send their requests to the sidecar IP. `istio-proxy` itself runs no process here (the
 one local Envoy holds every pod's sidecar listeners); its readiness comes from `proxy_ready`,
 which the Envoy supervisor can supply (default: ready).
+
+An app container is ready once its process listens (a TCP connect, which leaves no line in any
+log); a container whose manifest declares an HTTP readiness or liveness probe is also probed as
+the kubelet probes it (`probes`), and then its readiness probe decides.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from istiotui.local.workloads import images, launcher, local_ca
+from istiotui.local.workloads import images, launcher, local_ca, probes
 from istiotui.local.workloads.launcher import ContainerSpec, RunningContainer
 
 PROXY_CONTAINER = "istio-proxy"
@@ -60,6 +64,8 @@ class WorkloadRuntime:
         self.ready_timeout = ready_timeout
         self.proxy_ready = proxy_ready
         self._pods: dict[tuple[str, str], list[RunningContainer]] = {}
+        # (namespace, pod) → container → its probers (readiness first)
+        self._probers: dict[tuple[str, str], dict[str, list[probes.Prober]]] = {}
 
     def supports(self, image: str) -> bool:
         return supports(image)
@@ -104,8 +110,34 @@ class WorkloadRuntime:
             await asyncio.gather(*(launcher.stop(r) for r in started))
             raise RuntimeError(str(failures[0])) from failures[0]
         self._pods[_key(pod)] = started
+        self._start_probes(pod, started)
+
+    def _start_probes(self, pod: dict[str, Any], started: list[RunningContainer]) -> None:
+        manifest = {c.get("name", ""): c for c in pod.get("spec", {}).get("containers", [])}
+        probers: dict[str, list[probes.Prober]] = {}
+        for running in started:
+            if not running.implementation.runs_process:
+                continue  # istio-proxy: the one Envoy answers for it (proxy_ready)
+            container = manifest.get(running.spec.container, {})
+            for probe in probes.declared(container):
+                port = probes.container_port(container, probe.port)
+                listening = running.implementation.readiness
+                if port is None:
+                    continue
+                if port < 1024 and listening is not None:
+                    port = listening.port  # a privileged port: where the process really listens
+                prober = probes.Prober(running.spec.pod_ip, port, probe)
+                prober.start()
+                probers.setdefault(running.spec.container, []).append(prober)
+        if probers:
+            self._probers[_key(pod)] = probers
+
+    async def _stop_probes(self, key: tuple[str, str]) -> None:
+        for probers in self._probers.pop(key, {}).values():
+            await asyncio.gather(*(p.stop() for p in probers))
 
     async def stop(self, pod: dict[str, Any]) -> None:
+        await self._stop_probes(_key(pod))
         running = self._pods.pop(_key(pod), [])
         await asyncio.gather(*(launcher.stop(r) for r in running))
 
@@ -117,7 +149,11 @@ class WorkloadRuntime:
                     self.proxy_ready(pod) if self.proxy_ready is not None else True
                 )
             else:
-                out[running.spec.container] = running.running
+                probers = self._probers.get(_key(pod), {}).get(running.spec.container, [])
+                readiness = next((p for p in probers if p.probe.kind == "readiness"), None)
+                out[running.spec.container] = running.running and (
+                    readiness is None or readiness.ready
+                )
         return out
 
     def running(self, pod: dict[str, Any]) -> list[RunningContainer]:
@@ -133,5 +169,7 @@ class WorkloadRuntime:
         return None
 
     async def close(self) -> None:
+        for key in list(self._probers):
+            await self._stop_probes(key)
         pods = list(self._pods)
         await asyncio.gather(*(launcher.stop(r) for key in pods for r in self._pods.pop(key)))
