@@ -20,6 +20,8 @@ from typing import Any
 
 import aiohttp
 
+from istiotui.local.addresses import bind_port
+
 USER_AGENT = "kube-probe/1.32"
 
 
@@ -86,7 +88,9 @@ async def probe_once(host: str, port: int, probe: HttpProbe) -> bool:
                 skip_auto_headers=("Accept-Encoding",),
             ) as session,
             session.get(
-                f"http://{host}:{port}{probe.path}", headers=headers, allow_redirects=False
+                f"http://{host}:{bind_port(host, port)}{probe.path}",  # where it really listens
+                headers=headers,
+                allow_redirects=False,
             ) as resp,
         ):
             await resp.read()
