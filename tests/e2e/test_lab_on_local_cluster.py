@@ -8,8 +8,10 @@ bounds; FACTS.md and the issue give the numbers they were chosen from).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
 import urllib.request
 
@@ -94,10 +96,26 @@ def test_the_labs_grep_prints_the_reviews_pod_name(lab_run: LabRun) -> None:
     lab_run.reach("routing-all-v1")
     (pod,) = lab_run.session.objects.list("v1", "Pod", "bookinfo", "app=reviews,version=v1")
     name = pod["metadata"]["name"]
-    # The lab's loop, with the real curl and grep, through the ingress gateway.
-    url = f"http://127.0.0.1:{lab_run.env['ISTIOTUI_INGRESS_PORT']}/productpage"
-    loop = f'for i in {{1..6}}; do curl -s "{url}" | grep -o "reviews-v.*"; done'
-    out = subprocess.run(["bash", "-c", loop], capture_output=True, text=True, timeout=120)
+    # The lab's port-forward (kubectl's own, on a free local port) and its loop, with the real
+    # curl and grep, through the ingress gateway.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "KUBECONFIG": str(lab_run.state / "kubeconfig")}
+    forward = subprocess.Popen(
+        ["kubectl", "port-forward", "svc/istio-ingressgateway", "-n", "istio-system", f"{port}:80"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert forward.stdout is not None
+        first = forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> 8080"
+        assert f"127.0.0.1:{port}" in first, first
+        url = f"http://localhost:{port}/productpage"
+        loop = f'for i in {{1..6}}; do curl -s "{url}" | grep -o "reviews-v.*"; done'
+        out = subprocess.run(["bash", "-c", loop], capture_output=True, text=True, timeout=120)
+    finally:
+        forward.terminate()
+        forward.wait(10)
     # Bookinfo 1.20's page names the pod under each of its two reviews, alone on its line.
     assert out.stdout.splitlines() == [name] * 12, out.stdout
 
