@@ -70,6 +70,7 @@ class IstioTui(Actions, Workers, App):
         context_hint: str = "offline",
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        exit_signals: bool = True,
     ) -> None:
         super().__init__()
         self.lab = lab
@@ -97,6 +98,11 @@ class IstioTui(Actions, Workers, App):
         self.probing = False
         self.main_screen: MainScreen | None = None
         self._saved_signals: dict[int, object] = {}
+        # False when the process handles SIGTERM/SIGHUP itself (`cli/ending.py`, which also
+        # works while this loop is blocked).
+        self._exit_signals = exit_signals
+        # The session's notes (e.g. a local cluster started that keeps running) were shown.
+        self.notes_shown = False
 
     # -- start, layout, language -------------------------------------------------------
 
@@ -108,7 +114,8 @@ class IstioTui(Actions, Workers, App):
         return self.main_screen
 
     def on_mount(self) -> None:
-        self._catch_exit_signals()
+        if self._exit_signals:
+            self._catch_exit_signals()
         if self.connector is not None:
             self.call_after_refresh(self.connect_cluster)  # after the first frame
 
@@ -265,6 +272,11 @@ class IstioTui(Actions, Workers, App):
             if wanted and self.lab.has_step(wanted) and wanted != self.step.id:
                 self.open_step(wanted)
         self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
+        if isinstance(event.backend, Backend):
+            for note in event.backend.session.notes:
+                self.log_line(note)
+                self.notify(note, severity="warning", timeout=15)
+            self.notes_shown = True
         self.refresh_views()
 
     def on_cluster_failed(self, event: msg.ClusterFailed) -> None:
