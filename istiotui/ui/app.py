@@ -159,7 +159,10 @@ class IstioTui(Actions, Workers, App):
         async def again() -> None:
             await self.main_screen.recompose()
             self.refresh_views()
-            self.main_screen.query_one(Outline).focus()
+            # None when the app is closing under the recompose (a quit or a signal amid
+            # language switches): nothing is left to focus.
+            for outline in self._views(Outline)[:1]:
+                outline.focus()
 
         self.call_later(again)
 
