@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from istiotui.cli.analyze_output import Report, render
-from istiotui.cli.flags import add_cluster_flags
+from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, add_lang_flag, takes
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.manifests import cluster_scoped, read_objects
 from istiotui.mesh.analysis import Finding, Offline, Severity, analyze, overlay
@@ -57,8 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave out a finding, as istioctl's --suppress: e.g. 'IT0111=Namespace bookinfo', "
         "'IST0102=Namespace frod', 'IT0109=DestinationRule *.bookinfo' (repeatable)",
     )
-    parser.add_argument("--lang", choices=["es", "en"], default=None)
+    add_lang_flag(parser, "language of the findings")
     add_cluster_flags(parser)
+    takes(parser, *CLUSTER_FLAGS, "lang")
     parser.set_defaults(func=run)
 
 
@@ -203,10 +204,11 @@ LIVE_KINDS = (
 
 
 def _live_objects(args: argparse.Namespace) -> list[dict]:
-    from istiotui.cli.session import open_session
+    from istiotui.cli.session import open_session, print_notes
     from istiotui.cluster.errors import ClusterError
 
     session = open_session(args)
+    print_notes(session, "istiotui analyze")
     try:
         out = []
         for api_version, kind in LIVE_KINDS:

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from typing import Any, TextIO
 
+from istiotui.cli.flags import add_lang_flag, takes
 from istiotui.lab.describe import action_details, action_line, expectation_line, probe_line
 from istiotui.lab.i18n import choose_lang, word
 from istiotui.lab.loader import LoaderError, load_lab
@@ -29,18 +30,16 @@ def register(sub: Any) -> None:
     list_parser.set_defaults(func=run_list)
 
     show_parser = lab_sub.add_parser("show", help="one step: text, commands, actions, checks")
-    show_parser.add_argument("step", metavar="STEP", help="the step's id (see `istiotui lab list`)")
+    show_parser.add_argument(
+        "step_id", metavar="STEP", help="the step's id (see `istiotui lab list`)"
+    )
     _add_lang(show_parser)
     show_parser.set_defaults(func=run_show)
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--lang",
-        choices=("es", "en"),
-        default=None,
-        help="language of the lab's texts (default: from LC_ALL, LC_MESSAGES or LANG)",
-    )
+    add_lang_flag(parser, "language of the lab's texts (default: from LC_ALL, LC_MESSAGES or LANG)")
+    takes(parser, "lang")
 
 
 def _load(err: TextIO) -> Lab | None:
@@ -73,10 +72,10 @@ def run_show(args: argparse.Namespace) -> int:
     if lab is None:
         return EXIT_INVALID_LAB
     lang = choose_lang(args.lang)
-    if not lab.has_step(args.step):
-        print(_unknown_step(lab, args.step, lang), file=sys.stderr)
+    if not lab.has_step(args.step_id):
+        print(_unknown_step(lab, args.step_id, lang), file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write("\n".join(render_step(lab, lab.step(args.step), lang)) + "\n")
+    sys.stdout.write("\n".join(render_step(lab, lab.step(args.step_id), lang)) + "\n")
     return 0
 
 

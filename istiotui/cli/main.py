@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from istiotui import __version__
+from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
 COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze")
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    settle(parser, args)
     func = getattr(args, "func", None)
     if func is None:
         func = importlib.import_module("istiotui.cli.tui").run  # no command: the full-screen lab

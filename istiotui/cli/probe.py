@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from istiotui.cli.flags import add_cluster_flags
+from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
 
 if TYPE_CHECKING:
     from istiotui.traffic.engine import ProbeRun, ProbeSpec
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--container", help="the pod's container to exec in (real clusters)")
     add_cluster_flags(parser)
+    takes(parser, *CLUSTER_FLAGS)
     parser.add_argument(
         "--classify",
         help="reviews-version, stars, status, flag, latency or header:NAME "
@@ -105,19 +106,19 @@ def _no_tunnel_hint(url: str, result: ProbeRun) -> str | None:
 
 def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:
     """In-mesh probes: the pod's labels pick it out for the vantage that owns the how."""
-    from istiotui.cli.session import open_session
+    from istiotui.cli.session import open_session, print_notes, where
     from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.traffic.vantage import VantageUnavailable, probe
 
     namespace, _, name = args.from_pod.rpartition("/")
     namespace = namespace or "default"
-    if not (args.local or args.context or args.kubeconfig):
-        args.local = True  # the embedded cluster unless a real one is named
     try:
         session = open_session(args)
     except ClusterUnreachable as exc:
         raise SystemExit(f"istiotui probe: {exc}") from None
+    print_notes(session, "istiotui probe")
+    print(where(session), file=sys.stderr)  # exec runs commands there
     try:
         pod = session.objects.get("v1", "Pod", name, namespace)
         if pod is None:

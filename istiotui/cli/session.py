@@ -1,14 +1,19 @@
 """Wiring for commands that talk to a cluster: connection, object access, vantages, log counts.
 
 This is the one place that knows the local cluster's address plan and state dir and hands them
-to the layers below as plain values.
+to the layers below as plain values. Which cluster: `cluster_rule.choose_cluster`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import threading
+from pathlib import Path
 
+from istiotui.cli.cluster_rule import choose_cluster
 from istiotui.cli.flags import LOCAL_CONTEXT
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
 from istiotui.cluster.objects import Objects
@@ -18,15 +23,28 @@ from istiotui.local.state import StateDir
 from istiotui.local.workloads import local_ca
 from istiotui.traffic.vantage import Vantages
 
+# State dirs of local clusters this process is starting and has not yet said keep running: a
+# process ended meanwhile must not leave them behind (`stop_unannounced_starts`).
+_starting: set[Path] = set()
+_starting_lock = threading.Lock()
 
-def open_session(args: argparse.Namespace) -> Session:
-    """Connect as the flags say; `--local` starts the embedded cluster when it is not running."""
-    if getattr(args, "local", False):
-        connection = _local_connection()
-        cluster = "local"
+
+def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
+    """Connect to the cluster the rule chooses; the local one is started when it is not running.
+    `app`: the full-screen lab, which falls back to the local cluster (rule 4)."""
+    choice = choose_cluster(args, app=app)
+    notes: list[str] = []
+    if choice.local:
+        connection = _local_connection(notes, app)
     else:
-        connection = connect(getattr(args, "kubeconfig", None), getattr(args, "context", None))
-        cluster = "local" if connection.context == LOCAL_CONTEXT else "real"
+        try:
+            connection = connect(choice.kubeconfig, choice.context)
+        except ClusterUnreachable as exc:
+            if not choice.fallback_to_local:
+                raise
+            notes.append(f"{exc}: using the local cluster instead")
+            connection = _local_connection(notes, app)
+    cluster = "local" if connection.context == LOCAL_CONTEXT else "real"
     objects = Objects(connection.api_client)
 
     def list_pods(namespace: str, selector: str) -> list[dict]:
@@ -46,29 +64,71 @@ def open_session(args: argparse.Namespace) -> Session:
         # Exec into client pods (real clusters) and port-forwards go through the API.
         api_client=connection.api_client,
     )
-    return Session(connection, objects, cluster, vantages)
+    return Session(connection, objects, cluster, vantages, notes)
 
 
-def _local_connection() -> Connection:
+def where(session: Session) -> str:
+    """`cluster: CONTEXT (SERVER)`: what a command that writes says before its first write."""
+    return f"cluster: {session.connection.context} ({session.connection.server})"
+
+
+def print_notes(session: Session, prog: str) -> None:
+    for note in session.notes:
+        print(f"{prog}: {note}", file=sys.stderr)
+
+
+def _local_connection(notes: list[str], app: bool) -> Connection:
     from istiotui.local import daemon  # the local cluster is only imported when asked for
 
     state = StateDir.default()
     try:
         addresses.check_environment()
         was_running = daemon.status(state) is not None
+        if not was_running:
+            with _starting_lock:
+                _starting.add(state.root)
         running = daemon.up(state, port=addresses.api_port())  # attaches when it is up already
     except (daemon.DaemonError, ValueError) as exc:
+        with _starting_lock:
+            _starting.discard(state.root)  # it did not start: nothing is left to stop
         raise ClusterUnreachable(f"the local cluster could not start: {exc}") from None
     for note in running.notes:
         print(f"istiotui local: note: {note}", file=sys.stderr)
     if not was_running:
-        # It outlives this command (Envoy and the lab's pods keep running): say so once.
-        print(
-            f"istiotui: started the local cluster at {running.url}; it keeps running — "
-            "stop it with `istiotui local down`",
-            file=sys.stderr,
+        # It outlives this command (Envoy and the lab's pods keep running): say so once. A
+        # command prints the note at once; the app says when it has shown it (`forget_starts`).
+        notes.append(
+            f"started the local cluster at {running.url}; it keeps running — "
+            "stop it with `istiotui local down`"
         )
+        if not app:
+            with _starting_lock:
+                _starting.discard(state.root)
     try:
         return connect(str(state.kubeconfig), LOCAL_CONTEXT)
     except ClusterUnreachable as exc:
         raise ClusterUnreachable(f"the local cluster did not answer: {exc}") from None
+
+
+def forget_starts() -> None:
+    """The app has shown its notes: the clusters it started keep running, as they said."""
+    with _starting_lock:
+        _starting.clear()
+
+
+def stop_unannounced_starts() -> None:
+    """For a process ended while it starts the local cluster: stop that cluster, which nobody
+    was told about. A detached helper does it, since the server may not have written its pid
+    yet and this process has no time left to wait (`python -m istiotui.cli.orphan`)."""
+    with _starting_lock:
+        roots = list(_starting)
+        _starting.clear()
+    for root in roots:
+        subprocess.Popen(
+            [sys.executable, "-m", "istiotui.cli.orphan", str(root)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=os.environ.copy(),
+        )

@@ -1,32 +1,35 @@
 """`istiotui` with no command: the full-screen lab.
 
-The cluster: `--local` for the embedded one, `--context`/`--kubeconfig` for a real one; with
-neither, the kubeconfig's current cluster when it answers within a short timeout, else the local
-cluster (started, or attached to when it runs already). The app connects after its first frame.
+The cluster: as `cluster_rule` decides for every command; the app alone falls back to the local
+cluster when the kubeconfig's current one does not answer. The app connects after its first frame.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import sys
 from typing import TYPE_CHECKING
 
-from istiotui.cli.flags import LOCAL_CONTEXT
+from istiotui.cli.ending import Ending
+from istiotui.cli.flags import LOCAL_CONTEXT, add_cluster_flags, add_lang_flag
 
 if TYPE_CHECKING:
     from istiotui.lab.session import Session
+    from istiotui.ui.app import IstioTui
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("the full-screen lab (no COMMAND)")
-    where = group.add_mutually_exclusive_group()
-    where.add_argument("--local", action="store_true", help="use the embedded local cluster")
-    where.add_argument("--context", help="kubeconfig context of a real cluster")
-    group.add_argument(
-        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+    group = parser.add_argument_group(
+        "the cluster and the language (before or after COMMAND; see docs/clusters.md)"
     )
-    group.add_argument("--lang", choices=("es", "en"), help="language (default: from the locale)")
-    group.add_argument("--step", help="open this step first (an id from `istiotui lab list`)")
+    add_cluster_flags(group)
+    add_lang_flag(group, "language (default: from the locale)")
+    group.add_argument(
+        "--step",
+        default=argparse.SUPPRESS,
+        help="the full-screen lab: open this step first (an id from `istiotui lab list`)",
+    )
 
 
 def connector_for(args: argparse.Namespace):
@@ -34,22 +37,25 @@ def connector_for(args: argparse.Namespace):
 
     # The kubernetes client loads when the app connects, not for `istiotui --help`.
     from istiotui.cli.session import open_session
-    from istiotui.cluster.connection import ClusterUnreachable
 
     def connect() -> Session:
-        if args.local or args.context or args.kubeconfig:
-            return open_session(args)
-        try:
-            return open_session(args)
-        except ClusterUnreachable:
-            # No answer from the kubeconfig's cluster: the lab still works on the local one.
-            local = argparse.Namespace(local=True, context=None, kubeconfig=None)
-            return open_session(local)
+        return open_session(args, app=True)  # rule 4: the local cluster when no answer
 
     return connect
 
 
 def run(args: argparse.Namespace) -> int:
+    # Signals first: a lost terminal while the lab loads or Textual starts ends the process too.
+    app_box: list = []
+    ending = Ending([lambda: _settle_local_start(app_box[0] if app_box else None), _exit_hooks])
+    ending.install()
+    try:
+        return _run(args, ending, app_box)
+    finally:
+        ending.restore()
+
+
+def _run(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
     from istiotui.lab.i18n import choose_lang
     from istiotui.lab.loader import LoaderError, load_lab
     from istiotui.ui.app import IstioTui  # Textual is only imported for the full-screen app
@@ -69,6 +75,30 @@ def run(args: argparse.Namespace) -> int:
         connector_for(args),
         start_step=args.step,
         context_hint=hint,
+        exit_signals=False,  # `ending` handles them, also when the app's loop is blocked
     )
-    app.run()
+    app_box.append(app)
+    ending.quit = app.exit
+    try:
+        app.run()
+    finally:
+        _settle_local_start(app)
     return int(app.return_code or 0)
+
+
+def _settle_local_start(app: IstioTui | None) -> None:
+    """A local cluster the app started keeps running once the app has said so (its notes shown
+    on connecting); one whose start it never reported is stopped (docs/clusters.md)."""
+    session = sys.modules.get("istiotui.cli.session")
+    if session is None:
+        return  # nothing was connected, so nothing was started
+    if app is not None and app.notes_shown:
+        session.forget_starts()
+    else:
+        session.stop_unannounced_starts()
+
+
+def _exit_hooks() -> None:
+    # What a normal exit would run (the vms layer's hook interrupts a running vagrant); the
+    # forced end skips them otherwise. Private to CPython but the one way to run them early.
+    atexit._run_exitfuncs()

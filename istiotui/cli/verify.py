@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from istiotui.cli.flags import add_cluster_flags
+from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, add_lang_flag, takes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("steps", nargs="*", metavar="STEP")
     parser.add_argument("--all", action="store_true", help="every step the cluster can run")
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
-    parser.add_argument("--lang", choices=["es", "en"])
+    add_lang_flag(parser, "language of the steps' titles")
     add_cluster_flags(parser)
+    takes(parser, *CLUSTER_FLAGS, "lang")
     parser.set_defaults(func=run)
 
 

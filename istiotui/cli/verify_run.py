@@ -8,12 +8,12 @@ import sys
 import time
 from xml.etree import ElementTree as ET
 
-from istiotui.cli.session import open_session
+from istiotui.cli.session import open_session, print_notes, where
 from istiotui.cluster.connection import ClusterUnreachable
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor, StepFailed
 from istiotui.lab.i18n import choose_lang
-from istiotui.lab.loader import load_lab
+from istiotui.lab.loader import LoaderError, load_lab
 from istiotui.lab.session import Session
 from istiotui.lab.verify import StepReport, verify_step
 from istiotui.lab.walk import catch_up, runs_on
@@ -22,7 +22,11 @@ from istiotui.traffic.vantage import VantageUnavailable
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    lab = load_lab()
+    try:
+        lab = load_lab()
+    except LoaderError as exc:
+        print(f"istiotui verify: the lab does not load:\n{exc}", file=sys.stderr)
+        return 2
     lang = choose_lang(args.lang)
     if not args.all and not args.steps:
         print("istiotui verify: name steps or give --all", file=sys.stderr)
@@ -36,6 +40,8 @@ def run_verify(args: argparse.Namespace) -> int:
     except ClusterUnreachable as exc:
         print(f"istiotui verify: {exc}", file=sys.stderr)
         return 2
+    print_notes(session, "istiotui verify")
+    print(where(session), file=sys.stderr)  # before the first write
     try:
         rows = _verify(lab, session, args.steps if not args.all else None, lang)
     finally:

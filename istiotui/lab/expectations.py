@@ -38,25 +38,39 @@ def all_of(summary: Summary, klasses: Sequence[str]) -> Verdict:
 
 
 def shares(summary: Summary, expected: Mapping[str, float], confidence: float) -> Verdict:
+    """A share of 0 means the class must not appear and a share of 1 that every response is
+    of it: those are exact statements, no test is needed (nor defined: a zero expectation or a
+    single class leaves the statistic without degrees of freedom). The split over the remaining
+    classes is tested as usual."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     total_share = sum(expected.values())
     if abs(total_share - 1) > 1e-9:
         raise ValueError(f"expected shares add up to {total_share}, not 1")
-    counts = [summary.classes.get(k, 0) for k in expected]
-    others = summary.total - sum(counts)
+    if any(v < 0 for v in expected.values()):
+        raise ValueError(f"expected shares must not be negative: {dict(expected)}")
+    counts = {k: summary.classes.get(k, 0) for k in expected}
+    others = summary.total - sum(counts.values())
     seen = describe_counts(summary.classes, summary.total)
     wanted = ", ".join(f"{k} {v:.0%}" for k, v in expected.items())
     if summary.total == 0:
         return Verdict(False, f"expected {wanted}: no responses")
     if others:
         return Verdict(False, f"expected {wanted}; {others} responses of other classes: {seen}")
+    banned = [k for k, v in expected.items() if v == 0 and counts[k]]
+    if banned:
+        found = ", ".join(f"{counts[k]} {k}" for k in banned)
+        return Verdict(False, f"expected {wanted}; {found} where none should be: {seen}")
+    kept = {k: v for k, v in expected.items() if v > 0}
+    if len(kept) == 1:
+        return Verdict(True, f"expected {wanted}: every response is {next(iter(kept))}: {seen}")
     alpha = 1 - confidence
-    if len(counts) == 2:
-        p_value = binomtest(counts[0], summary.total, next(iter(expected.values()))).pvalue
+    observed = [counts[k] for k in kept]
+    if len(kept) == 2:
+        p_value = binomtest(observed[0], summary.total, next(iter(kept.values()))).pvalue
     else:
-        f_exp = [v * summary.total for v in expected.values()]
-        p_value = float(chisquare(counts, f_exp).pvalue)
+        f_exp = [v * summary.total for v in kept.values()]
+        p_value = float(chisquare(observed, f_exp).pvalue)
     ok = p_value > alpha
     return Verdict(
         ok,

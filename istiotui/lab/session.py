@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from istiotui.cluster.connection import Connection
 from istiotui.cluster.objects import Objects
@@ -16,6 +16,10 @@ class Session:
     objects: Objects
     cluster: str  # "local" | "real"
     vantages: Vantages
+    # What the user must be told about how this session came to be (a local cluster started
+    # that keeps running, a fallback from an unanswering cluster): commands print these, the
+    # app shows them.
+    notes: list[str] = field(default_factory=list)
 
     def count_log_lines(self, source: m.LogSource) -> int:
         dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)

@@ -9,8 +9,9 @@ from textual.widgets import Input, TabbedContent
 from istiotui.lab import tunnels
 from istiotui.lab.walk import runs_on
 from istiotui.mesh.kinds import lookup
+from istiotui.ui.screens.environment import ENVIRONMENT
 from istiotui.ui.screens.help import HelpScreen
-from istiotui.ui.screens.modals import ChooseContainer
+from istiotui.ui.screens.modals import ChooseContainer, ConfirmQuit
 from istiotui.ui.widgets.outline import Outline
 from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.words import t
@@ -154,6 +155,32 @@ class Actions:
 
     def action_help(self: IstioTui) -> None:
         self.push_screen(HelpScreen(self.lang))
+
+    # -- leaving ----------------------------------------------------------------------
+
+    def running_work(self: IstioTui) -> list[str]:
+        """What quitting now would stop half-way: changes to the cluster, a Vagrant action."""
+        work = [
+            t(f"work.{w.name}", self.lang)
+            for w in self.workers
+            if w.group == "change" and not w.is_finished
+        ]
+        if self.is_screen_installed(ENVIRONMENT) and self.get_screen(ENVIRONMENT).busy:
+            work.append(t("work.vagrant", self.lang))
+        return work
+
+    async def action_quit(self: IstioTui) -> None:
+        """`q` and Ctrl+C: quit at once when nothing is running, else ask (again quits)."""
+        work = self.running_work()
+        if not work or isinstance(self.screen, ConfirmQuit):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmQuit(", ".join(work), self.lang), answered)
 
     def run_registry_action(self: IstioTui, name: str) -> None:
         self.call_later(self.run_action, name)

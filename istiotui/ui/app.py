@@ -73,6 +73,7 @@ class IstioTui(Actions, Workers, App):
         context_hint: str = "offline",
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        exit_signals: bool = True,
     ) -> None:
         super().__init__()
         self.lab = lab
@@ -101,6 +102,11 @@ class IstioTui(Actions, Workers, App):
         self.tunnel: Tunnel | None = None  # the learner's port-forward the app holds open
         self.main_screen: MainScreen | None = None
         self._saved_signals: dict[int, object] = {}
+        # False when the process handles SIGTERM/SIGHUP itself (`cli/ending.py`, which also
+        # works while this loop is blocked).
+        self._exit_signals = exit_signals
+        # The session's notes (e.g. a local cluster started that keeps running) were shown.
+        self.notes_shown = False
 
     # -- start, layout, language -------------------------------------------------------
 
@@ -112,7 +118,8 @@ class IstioTui(Actions, Workers, App):
         return self.main_screen
 
     def on_mount(self) -> None:
-        self._catch_exit_signals()
+        if self._exit_signals:
+            self._catch_exit_signals()
         if self.connector is not None:
             self.call_after_refresh(self.connect_cluster)  # after the first frame
 
@@ -156,7 +163,10 @@ class IstioTui(Actions, Workers, App):
         async def again() -> None:
             await self.main_screen.recompose()
             self.refresh_views()
-            self.main_screen.query_one(Outline).focus()
+            # None when the app is closing under the recompose (a quit or a signal amid
+            # language switches): nothing is left to focus.
+            for outline in self._views(Outline)[:1]:
+                outline.focus()
 
         self.call_later(again)
 
@@ -269,6 +279,11 @@ class IstioTui(Actions, Workers, App):
             if wanted and self.lab.has_step(wanted) and wanted != self.step.id:
                 self.open_step(wanted)
         self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
+        if isinstance(event.backend, Backend):
+            for note in event.backend.session.notes:
+                self.log_line(note)
+                self.notify(note, severity="warning", timeout=15)
+            self.notes_shown = True
         self.refresh_views()
 
     def on_cluster_failed(self, event: msg.ClusterFailed) -> None:

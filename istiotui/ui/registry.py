@@ -22,6 +22,7 @@ class UiAction:
     key_display: str | None = None
     # Bound only by this screen (its keys mean nothing elsewhere); the palette and help list it.
     screen: str | None = None
+    priority: bool = False  # before the focused widget's own use of the key
 
     @property
     def group(self) -> str:
@@ -68,6 +69,17 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False),
     UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
     UiAction("app.quit", "q", "quit", "Salir", "Quit"),
+    # Ctrl+C is what people press to leave; it quits too, and asks first when work runs.
+    UiAction(
+        "app.interrupt",
+        "ctrl+c",
+        "quit",
+        "Salir (también q)",
+        "Quit (also q)",
+        False,
+        key_display="^c",
+        priority=True,
+    ),
     # The Environment screen: `e` opens it from anywhere (not in the main footer, full at 80
     # columns); the others are its own keys. `environment('vm_up')` runs the screen's `vm_up`
     # when it is shown, else opens it (from the palette).
@@ -114,6 +126,7 @@ def bindings(lang: str) -> list[Binding]:
             key_display=a.key_display,
             id=a.id,
             tooltip=a.description("es" if lang == "en" else "en"),
+            priority=a.priority,
         )
         for a in ACTIONS
         if a.screen is None

@@ -24,6 +24,7 @@ from istiotui.traffic.vantage import VantageUnavailable
 from istiotui.ui import messages as msg
 from istiotui.ui.backend import Backend
 from istiotui.ui.store import Key
+from istiotui.ui.words import t
 
 if TYPE_CHECKING:
     from istiotui.ui.app import IstioTui
@@ -37,7 +38,24 @@ def _reason(exc: BaseException) -> str:
 
 
 class Workers:
-    """Mixed into the app."""
+    """Mixed into the app.
+
+    Each worker takes the backend once, when it starts: `r` (reconnect) replaces the app's
+    backend and closes the old one while a worker may still be using it. The old one's close
+    ends its waits; `_why` then says the connection was reset rather than some error of the
+    closed client.
+    """
+
+    def _backend(self: IstioTui) -> Backend:
+        backend = self.backend
+        if backend is None:
+            raise ClusterError(t("needs_cluster", self.lang))
+        return backend
+
+    def _why(self: IstioTui, exc: BaseException, backend: Backend | None) -> str:
+        if backend is not None and backend is not self.backend:
+            return f"{t('reset_under_work', self.lang)} ({_reason(exc)})"
+        return _reason(exc)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def connect_cluster(self: IstioTui) -> None:
@@ -64,10 +82,13 @@ class Workers:
     @work(thread=True, exclusive=True, exit_on_error=False, group="diff")
     def compute_diff(self: IstioTui, step: m.Step, for_apply: bool, live: list[dict]) -> None:
         """`live`: a copy taken on the app's thread (the store changes under a running worker)."""
+        backend = None
         try:
-            result = self.backend.diff(step, live)
+            backend = self._backend()
+            result = backend.diff(step, live)
         except EXPECTED as exc:
-            self.post_message(msg.DiffComputed(step.id, (), (), for_apply, _reason(exc)))
+            reason = self._why(exc, backend)
+            self.post_message(msg.DiffComputed(step.id, (), (), for_apply, reason))
             return
         self.post_message(msg.DiffComputed(step.id, result.diffs, result.findings, for_apply))
 
@@ -76,42 +97,50 @@ class Workers:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def apply_step(self: IstioTui, step: m.Step) -> None:
+        backend = None
         try:
-            self.backend.run(step.actions, self._progress)
+            backend = self._backend()
+            backend.run(step.actions, self._progress)
         except EXPECTED as exc:
-            self.post_message(msg.StepApplied(step.id, _reason(exc)))
+            self.post_message(msg.StepApplied(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.StepApplied(step.id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def cleanup_step(self: IstioTui, step: m.Step) -> None:
+        backend = None
         try:
-            self.backend.run(step.cleanup, self._progress)
+            backend = self._backend()
+            backend.run(step.cleanup, self._progress)
         except EXPECTED as exc:
-            self.post_message(msg.StepCleanedUp(step.id, _reason(exc)))
+            self.post_message(msg.StepCleanedUp(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.StepCleanedUp(step.id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def catch_up_to(self: IstioTui, step: m.Step) -> None:
+        backend = None
         try:
-            for earlier in catch_up(self.lab, step.id, self.backend.cluster):
+            backend = self._backend()
+            for earlier in catch_up(self.lab, step.id, backend.cluster):
                 if get_current_worker().is_cancelled:
                     return
                 self._progress(f"— {earlier.id}")
                 # The way forward only: a cleanup undoes its step on request (`c`).
-                self.backend.run(earlier.actions, self._progress)
+                backend.run(earlier.actions, self._progress)
         except EXPECTED as exc:
-            self.post_message(msg.CaughtUp(step.id, _reason(exc)))
+            self.post_message(msg.CaughtUp(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.CaughtUp(step.id))
 
     @work(exclusive=True, exit_on_error=False, group="traffic")
     async def probe_rounds(self: IstioTui, step: m.Step, probe: m.Probe) -> None:
         """Rounds of the step's first probe until cancelled (`p` again, another step, quit)."""
+        backend = None
         try:
+            backend = self._backend()
             while True:
-                responses, elapsed = await self.backend.probe_round(probe)
+                responses, elapsed = await backend.probe_round(probe)
                 self.post_message(
                     msg.ProbeRoundFinished(step.id, probe.id, probe.classify, responses, elapsed)
                 )
@@ -119,16 +148,18 @@ class Workers:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self.post_message(msg.ProbeFailed(step.id, _reason(exc)))
+            self.post_message(msg.ProbeFailed(step.id, self._why(exc, backend)))
 
     @work(exclusive=True, exit_on_error=False, group="traffic")
     async def verify(self: IstioTui, step: m.Step) -> None:
+        backend = None
         try:
-            report = await self.backend.verify(step)
+            backend = self._backend()
+            report = await backend.verify(step)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self.post_message(msg.VerdictReached(step.id, (), _reason(exc)))
+            self.post_message(msg.VerdictReached(step.id, (), self._why(exc, backend)))
             return
         for o in report.outcomes:
             self.post_message(
@@ -152,7 +183,7 @@ class Workers:
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def fetch_yaml(self: IstioTui, key: Key, api_version: str) -> None:
         try:
-            text = self.backend.object_yaml(key, api_version)
+            text = self._backend().object_yaml(key, api_version)
         except EXPECTED as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"{key[0]} {key[1]}/{key[2]}", text))
@@ -161,7 +192,7 @@ class Workers:
     def fetch_logs(self: IstioTui, namespace: str, pod: str, container: str) -> None:
         try:
             text = with_flag_notes(
-                self.backend.pod_logs(namespace, pod, container) or "(empty)", self.lang
+                self._backend().pod_logs(namespace, pod, container) or "(empty)", self.lang
             )
         except EXPECTED as exc:
             text = _reason(exc)

@@ -138,3 +138,53 @@ def test_summary_percentiles_and_rps() -> None:
     assert s.percentile(50) == 0.5
     assert s.percentile(99) == 0.99
     assert s.rps == 50.0
+
+
+# -- exact shares: 1.0 for one class, 0 for another (no test statistic is defined for them) --
+
+
+def test_a_share_of_one_passes_when_every_response_is_that_class() -> None:
+    v = ex.shares(summarise(responses({"v1": 40}), 1.0), {"v1": 1.0}, 0.999)
+    assert v.passed
+    assert "every response is v1" in v.detail and "nan" not in v.detail
+
+
+def test_a_share_of_one_fails_on_a_single_response_of_another_class() -> None:
+    v = ex.shares(summarise(responses({"v1": 39, "v2": 1}), 1.0), {"v1": 1.0}, 0.999)
+    assert not v.passed
+    assert "1 responses of other classes" in v.detail
+
+
+def test_a_share_of_one_beside_a_share_of_zero() -> None:
+    split = {"v1": 1.0, "v3": 0.0}
+    assert ex.shares(summarise(responses({"v1": 40}), 1.0), split, 0.999).passed
+    v = ex.shares(summarise(responses({"v1": 39, "v3": 1}), 1.0), split, 0.999)
+    assert not v.passed
+    assert "1 v3 where none should be" in v.detail
+
+
+def test_a_zero_share_among_three_tests_the_other_two() -> None:
+    split = {"v1": 0.5, "v2": 0.0, "v3": 0.5}
+    fair = ex.shares(summarise(responses({"v1": 95, "v3": 105}), 1.0), split, 0.999)
+    assert fair.passed
+    assert "p = 0.525" in fair.detail  # the same binomial test as for the two alone
+    lopsided = ex.shares(summarise(responses({"v1": 150, "v3": 50}), 1.0), split, 0.999)
+    assert not lopsided.passed and "nan" not in lopsided.detail
+    seen = ex.shares(summarise(responses({"v1": 95, "v2": 1, "v3": 104}), 1.0), split, 0.999)
+    assert not seen.passed
+    assert "1 v2 where none should be" in seen.detail
+
+
+def test_a_zero_share_among_four_tests_the_other_three_with_chi_square() -> None:
+    split = {"v1": 0.8, "v2": 0.1, "v3": 0.1, "v4": 0.0}
+    assert ex.shares(
+        summarise(responses({"v1": 160, "v2": 22, "v3": 18}), 1.0), split, 0.999
+    ).passed
+    assert not ex.shares(
+        summarise(responses({"v1": 100, "v2": 50, "v3": 50}), 1.0), split, 0.999
+    ).passed
+
+
+def test_negative_shares_are_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        ex.shares(summarise(responses({"v1": 1}), 1.0), {"v1": 1.5, "v3": -0.5}, 0.99)

@@ -1,4 +1,4 @@
-"""Small modal screens: confirm an apply, read YAML or logs, choose a pod's container."""
+"""Small modal screens: confirm an apply or a quit, read YAML or logs, choose a container."""
 
 from __future__ import annotations
 
@@ -36,6 +36,36 @@ class ConfirmApply(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ConfirmQuit(ModalScreen[bool]):
+    """Asked when quitting would stop work half-way; `q` or Ctrl+C again quits."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape,n", "answer(False)", "No"),
+        Binding("y,q", "answer(True)", "Yes"),
+        Binding("ctrl+c", "answer(True)", "Yes", priority=True),
+    ]
+
+    def __init__(self, work: str, lang: Lang) -> None:
+        super().__init__()
+        self.work, self.lang = work, lang
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(t("confirm_quit", self.lang, work=self.work), id="question")
+            with Horizontal(id="buttons"):
+                yield Button(t("quit_yes", self.lang), variant="error", id="yes")
+                yield Button(t("no", self.lang), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -1,0 +1,106 @@
+"""The app under loss, against a real local API server: a reconnect (`r`) while a catch-up is
+writing, and Ctrl+C while work runs. The harness fails the test if a worker dies.
+
+The server runs without its data plane, so the ingress gateway's pod never gets ready: a
+catch-up past `istio-ingress-gateway` stays in that step's wait — work that is certainly still
+running when the keys below are pressed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pytest
+from ui_data import LARGE, SMALL, settle
+
+from istiotui.cli.tui import connector_for
+from istiotui.ui.screens.modals import ConfirmQuit
+
+LOCAL = argparse.Namespace(local=True, context=None, kubeconfig=None)
+PAST_THE_WAIT = "istio-egress-gateway"  # its catch-up waits for the ingress gateway's pod
+DEADLINE_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def local_state(start_local_cluster) -> Path:
+    return start_local_cluster("tui-loss", data_plane=False).state
+
+
+@pytest.fixture
+def on_local(local_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISTIOTUI_STATE_DIR", str(local_state))  # `--local` attaches to it
+
+
+async def wait_until(pilot, condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def reached_the_wait(app) -> bool:
+    return any("ingress.yaml" in line for line in app.activity_lines)
+
+
+def catching_up(app) -> bool:
+    return any(w.name == "catch_up_to" and not w.is_finished for w in app.workers)
+
+
+async def test_a_reconnect_during_a_catch_up_is_said_and_the_app_goes_on(
+    on_local, make_app, lab, tmp_path
+) -> None:
+    app = make_app(connector=connector_for(LOCAL), start_step=PAST_THE_WAIT, state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, "the connection")
+        first = app.backend
+        await pilot.press("u")
+        await wait_until(pilot, lambda: reached_the_wait(app), "the catch-up to reach the wait")
+        assert catching_up(app)
+        await pilot.press("r")  # reconnect: the backend the catch-up uses is closed under it
+        await wait_until(pilot, lambda: not catching_up(app), "the catch-up to end")
+        said = [n for n in app.notices if "reset" in n.message]
+        assert said, app.notices
+        assert said[0].severity == "error"
+        assert any("reset" in line for line in app.activity_lines)
+        # It goes on: connected again, to a new backend, and it answers the next key.
+        await wait_until(
+            pilot, lambda: app.backend is not None and app.backend is not first, "reconnecting"
+        )
+        assert app.info.state == "connected"
+        await pilot.press("d")
+        await wait_until(pilot, lambda: app.diff is not None, "the diff after the reset")
+        assert app.diff_error is None, app.diff_error
+    # The harness asserts that no worker died (the AttributeError of issue 13 was one).
+
+
+async def test_ctrl_c_quits_when_nothing_runs(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.is_running, "the app to quit")
+    assert app.return_code == 0
+
+
+async def test_ctrl_c_asks_while_work_runs_and_a_second_one_quits(
+    on_local, make_app, tmp_path
+) -> None:
+    app = make_app(connector=connector_for(LOCAL), start_step=PAST_THE_WAIT, state_dir=tmp_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, "the connection")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: catching_up(app), "the catch-up to start")
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmQuit), "the question")
+        assert "catching up" in app.screen.work
+        await pilot.press("n")  # no: the work goes on
+        await settle(pilot)
+        assert app.is_running and catching_up(app)
+        assert not isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmQuit), "the question")
+        await pilot.press("ctrl+c")  # again: quit, as people expect of a second Ctrl+C
+        await wait_until(pilot, lambda: not app.is_running, "the app to quit")
