@@ -31,16 +31,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[tuple[StateDir, dict[str, str]]]:
-    state = StateDir(tmp_path / "state")
+    state = StateDir(tmp_path / "state" / "local")  # the cluster's folder under the state dir
     env = {
         **os.environ,
         "HOME": str(tmp_path),
         "KUBECONFIG": str(tmp_path / "no-kubeconfig"),
-        "ISTIOTUI_STATE_DIR": str(state.root),
+        "ISTIOTUI_STATE_DIR": str(state.root.parent),
         "ISTIOTUI_LOCAL_BLOCK": BLOCK,
         "ISTIOTUI_API_PORT": str(free_port()),
-        "ISTIOTUI_INGRESS_PORT": str(free_port()),
-        "ISTIOTUI_ENVOY_ADMIN_PORT": str(free_port()),
         "ISTIOTUI_LOCAL_DATA_PLANE": "1",
         # Should this test itself be killed, the server still goes with it.
         "ISTIOTUI_LOCAL_EXIT_WITH_PID": str(os.getpid()),

@@ -24,13 +24,19 @@ DEADLINE_S = 30.0
 
 
 @pytest.fixture(scope="module")
-def local_state(start_local_cluster) -> Path:
-    return start_local_cluster("tui-loss", data_plane=False).state
+def local_cluster(start_local_cluster):
+    return start_local_cluster("tui-loss", data_plane=False)
 
 
 @pytest.fixture
-def on_local(local_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ISTIOTUI_STATE_DIR", str(local_state))  # `--local` attaches to it
+def local_state(local_cluster) -> Path:
+    return local_cluster.state
+
+
+@pytest.fixture
+def on_local(local_cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in local_cluster.env.items():  # `--local` attaches to it
+        monkeypatch.setenv(key, value)
 
 
 async def wait_until(pilot, condition, what: str) -> None:
