@@ -32,6 +32,8 @@ class StatusLine(Static):
         text.append(" istiotui ", "bold reverse")
         if info.state == "connected":
             text.append(f" ● {info.context}", "bold green")
+            if tunnel is not None:  # right after the context: at 80 columns the end is cut
+                text.append(f" · ⇄ {tunnel.label}", "bold cyan")
             text.append(f" · {info.cluster} · k8s {info.version}")
             text.append(f" · Istio {info.istio or '?'}")
         elif info.state == "connecting":
@@ -44,7 +46,5 @@ class StatusLine(Static):
             )
         else:
             text.append(f" ○ {t('offline', lang)}", "dim")
-        if tunnel is not None:  # before the namespace: at 80 columns the end is cut first
-            text.append(f" · ⇄ {tunnel.label}", "bold cyan")
         text.append(f" · ns {namespace}")
         self.update(text)
