@@ -13,7 +13,8 @@ import signal
 from pathlib import Path
 
 import pytest
-from pty_terminal import Terminal, wait_for
+
+from faults.pty_terminal import Terminal, wait_for
 
 GONE_S = 8.0
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pty_terminal import Terminal, wait_for
 
+from faults.pty_terminal import Terminal, wait_for
 from istiotui.local import daemon
 from istiotui.local.state import StateDir
 
