@@ -36,6 +36,9 @@ from istiotui.local.store import Store
 log = logging.getLogger(__name__)
 
 
+HEADER_BYTES = 1024 * 1024
+
+
 class PortInUseError(OSError):
     def __init__(self, host: str, port: int) -> None:
         super().__init__(f"cannot listen on {host}:{port}: the port is already in use")
@@ -180,7 +183,15 @@ class ApiServer:
 
     async def start(self) -> None:
         sock = self._bind()
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        # kube-apiserver takes request lines and headers up to 1 MiB (Go's MaxHeaderBytes): an
+        # exec's command travels in the query string (`kubectl exec … -- curl URL URL …`).
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            max_line_size=HEADER_BYTES,
+            max_field_size=HEADER_BYTES,
+        )
         await self._runner.setup()
         await web.SockSite(self._runner, sock, ssl_context=self.tls).start()
 
