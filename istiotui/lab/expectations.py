@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy.stats import binomtest, chisquare
-
+from istiotui.lab.significance import binomial_two_sided, chi_square_goodness_of_fit
 from istiotui.traffic.stats import Response, Summary, describe_counts
 
 
@@ -53,10 +52,9 @@ def shares(summary: Summary, expected: Mapping[str, float], confidence: float) -
         return Verdict(False, f"expected {wanted}; {others} responses of other classes: {seen}")
     alpha = 1 - confidence
     if len(counts) == 2:
-        p_value = binomtest(counts[0], summary.total, next(iter(expected.values()))).pvalue
+        p_value = binomial_two_sided(counts[0], summary.total, next(iter(expected.values())))
     else:
-        f_exp = [v * summary.total for v in expected.values()]
-        p_value = float(chisquare(counts, f_exp).pvalue)
+        p_value = chi_square_goodness_of_fit(counts, list(expected.values()))
     ok = p_value > alpha
     return Verdict(
         ok,
