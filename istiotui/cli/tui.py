@@ -32,11 +32,11 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 def connector_for(args: argparse.Namespace):
     """What the app calls (in a worker) to get its session, as the flags say."""
 
-    # The kubernetes client loads when the app connects, not for `istiotui --help`.
-    from istiotui.cli.session import open_session
-    from istiotui.cluster.connection import ClusterUnreachable
-
     def connect() -> Session:
+        # The kubernetes client loads here, in the app's connect worker after its first frame.
+        from istiotui.cli.session import open_session
+        from istiotui.cluster.connection import ClusterUnreachable
+
         if args.local or args.context or args.kubeconfig:
             return open_session(args)
         try:

@@ -7,28 +7,35 @@ touches a widget; `post_message` is safe from any thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.worker import get_current_worker
 
-from istiotui.cluster.connection import ClusterUnreachable
-from istiotui.cluster.errors import ClusterError
-from istiotui.cluster.watch import WatchEvent
 from istiotui.lab import model as m
-from istiotui.lab.executor import StepFailed
 from istiotui.lab.logs import with_flag_notes
 from istiotui.lab.walk import catch_up
-from istiotui.traffic.vantage import VantageUnavailable
 from istiotui.ui import messages as msg
-from istiotui.ui.backend import Backend
 from istiotui.ui.store import Key
 
 if TYPE_CHECKING:
+    from istiotui.cluster.watch import WatchEvent
     from istiotui.ui.app import IstioTui
 
-# What a worker may meet that is the cluster's or the step's fault, not the app's.
-EXPECTED = (ClusterError, ClusterUnreachable, StepFailed, VantageUnavailable, OSError, ValueError)
+
+@functools.cache
+def expected() -> tuple[type[BaseException], ...]:
+    """What a worker may meet that is the cluster's or the step's fault, not the app's.
+
+    Imported on first use, in a worker: the kubernetes client and the probe engine are not
+    needed for the first frame (the connect worker has loaded them by the time this runs)."""
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.executor import StepFailed
+    from istiotui.traffic.vantage import VantageUnavailable
+
+    return (ClusterError, ClusterUnreachable, StepFailed, VantageUnavailable, OSError, ValueError)
 
 
 def _reason(exc: BaseException) -> str:
@@ -43,6 +50,8 @@ class Workers:
         if self.connector is None:
             return
         try:
+            from istiotui.ui.backend import Backend  # the kubernetes client: after the first frame
+
             backend = Backend(self.connector())
         except Exception as exc:  # a connector may fail in any way: say why and keep running
             self.post_message(msg.ClusterFailed(_reason(exc)))
@@ -65,7 +74,7 @@ class Workers:
         """`live`: a copy taken on the app's thread (the store changes under a running worker)."""
         try:
             result = self.backend.diff(step, live)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.DiffComputed(step.id, (), (), for_apply, _reason(exc)))
             return
         self.post_message(msg.DiffComputed(step.id, result.diffs, result.findings, for_apply))
@@ -77,7 +86,7 @@ class Workers:
     def apply_step(self: IstioTui, step: m.Step) -> None:
         try:
             self.backend.run(step.actions, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.StepApplied(step.id, _reason(exc)))
             return
         self.post_message(msg.StepApplied(step.id))
@@ -86,7 +95,7 @@ class Workers:
     def cleanup_step(self: IstioTui, step: m.Step) -> None:
         try:
             self.backend.run(step.cleanup, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.StepCleanedUp(step.id, _reason(exc)))
             return
         self.post_message(msg.StepCleanedUp(step.id))
@@ -100,7 +109,7 @@ class Workers:
                 self._progress(f"— {earlier.id}")
                 # The way forward only: a cleanup undoes its step on request (`c`).
                 self.backend.run(earlier.actions, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.CaughtUp(step.id, _reason(exc)))
             return
         self.post_message(msg.CaughtUp(step.id))
@@ -141,7 +150,7 @@ class Workers:
     def fetch_yaml(self: IstioTui, key: Key, api_version: str) -> None:
         try:
             text = self.backend.object_yaml(key, api_version)
-        except EXPECTED as exc:
+        except expected() as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"{key[0]} {key[1]}/{key[2]}", text))
 
@@ -151,6 +160,6 @@ class Workers:
             text = with_flag_notes(
                 self.backend.pod_logs(namespace, pod, container) or "(empty)", self.lang
             )
-        except EXPECTED as exc:
+        except expected() as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"logs {namespace}/{pod} -c {container}", text))
