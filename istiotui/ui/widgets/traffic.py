@@ -63,6 +63,15 @@ class TrafficPanel(Vertical):
     TrafficPanel > #traffic-verdict { height: auto; max-height: 50%; padding: 0 1; }
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Set here, not on mount: the app may show traffic between this panel's (deferred)
+        # mount and its Mount event.
+        self._last_draw = -1.0
+        self._pending = False
+        self._args: tuple | None = None
+        self._composed = False
+
     def compose(self):
         # plotext loads with the panel; the main screen mounts the panel after its first frame.
         from textual_plotext import PlotextPlot
@@ -71,9 +80,7 @@ class TrafficPanel(Vertical):
         yield Static(id="traffic-verdict")
 
     def on_mount(self) -> None:
-        self._last_draw = -1.0
-        self._pending = False
-        self._args: tuple | None = None
+        self._composed = True
         self.app.show_traffic()  # mounted later than the rest of the screen: catch up
 
     @property
@@ -94,6 +101,8 @@ class TrafficPanel(Vertical):
         lang: m.Lang,
     ) -> None:
         self._args = (traffic, step, judged, error, lang)
+        if not self._composed:
+            return  # drawn on mount, with the app's latest
         now = self.app.clock_monotonic()
         wait = self._last_draw + MIN_REDRAW_SECONDS - now
         if self._last_draw < 0 or wait <= 0:
