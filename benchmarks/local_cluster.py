@@ -7,7 +7,9 @@
 2. Apply-to-live over the API: server-side apply of the reviews VirtualService alternating v1/v3;
    each apply returns once Envoy serves it, checked by one page load right after. p50/p95 against
    the baseline of a no-op apply (same object, same API path, nothing for Envoy to do).
-3. Resident memory of the whole local cluster (server, Envoy, every workload process).
+3. Memory of the whole local cluster (server, Envoy, every workload process): PSS (shared pages
+   divided among the processes that share them; the sum is what the cluster costs) and RSS, per
+   process and summed.
 
 Ports and the state dir are private to the run (environment), so a learner's cluster is untouched.
 """
@@ -22,6 +24,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from procmem import report, tree_memory
 
 
 def free_port() -> int:
@@ -44,31 +48,6 @@ def page(timeout: float = 5.0) -> str | None:
             return resp.read().decode() if resp.status == 200 else None
     except OSError:
         return None
-
-
-def rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (workloads run in their own
-    sessions, so a process group would miss them)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[int(entry.name)] = int(line.split()[1]) * 1024
-    total, todo = 0, [root_pid]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(children.get(pid, []))
-    return total
 
 
 def main() -> None:
@@ -102,8 +81,8 @@ def main() -> None:
                 measure_applies(session, lab, args.applies)
                 running = daemon.status(StateDir(Path(tmp)))
                 assert running is not None
-                mib = rss_bytes(running.pid) / 2**20
-                print(f"resident memory of the local cluster: {mib:.0f} MiB")
+                print("memory of the local cluster (server, Envoy, every workload):")
+                print(report(tree_memory(running.pid)))
             session.close()
             daemon.down(StateDir(Path(tmp)))
     print(

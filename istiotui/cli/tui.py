@@ -35,10 +35,10 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 def connector_for(args: argparse.Namespace):
     """What the app calls (in a worker) to get its session, as the flags say."""
 
-    # The kubernetes client loads when the app connects, not for `istiotui --help`.
-    from istiotui.cli.session import open_session
-
     def connect() -> Session:
+        # The kubernetes client loads here, in the app's connect worker after its first frame.
+        from istiotui.cli.session import open_session
+
         return open_session(args, app=True)  # rule 4: the local cluster when no answer
 
     return connect

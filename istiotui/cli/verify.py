@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # The heavy part (kubernetes client, scipy) loads only when verify runs.
+    # The heavy part (the kubernetes client) loads only when verify runs.
     from istiotui.cli.verify_run import run_verify
 
     return run_verify(args)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy.stats import binomtest, chisquare
-
+from istiotui.lab.significance import binomial_two_sided, chi_square_goodness_of_fit
 from istiotui.traffic.stats import Response, Summary, describe_counts
 
 
@@ -67,10 +66,9 @@ def shares(summary: Summary, expected: Mapping[str, float], confidence: float) -
     alpha = 1 - confidence
     observed = [counts[k] for k in kept]
     if len(kept) == 2:
-        p_value = binomtest(observed[0], summary.total, next(iter(kept.values()))).pvalue
+        p_value = binomial_two_sided(observed[0], summary.total, next(iter(kept.values())))
     else:
-        f_exp = [v * summary.total for v in kept.values()]
-        p_value = float(chisquare(observed, f_exp).pvalue)
+        p_value = chi_square_goodness_of_fit(observed, list(kept.values()))
     ok = p_value > alpha
     return Verdict(
         ok,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
 from textual import on
@@ -31,11 +31,9 @@ from istiotui.mesh.summary import istio_version
 from istiotui.ui import messages as msg
 from istiotui.ui import progress as prog
 from istiotui.ui.actions import Actions
-from istiotui.ui.backend import Backend, Connector
 from istiotui.ui.commands import LabCommands
 from istiotui.ui.progress import StepState
-from istiotui.ui.registry import bindings
-from istiotui.ui.screens.environment import ENVIRONMENT, EnvironmentScreen
+from istiotui.ui.registry import ENV, bindings
 from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.screens.modals import ConfirmApply, TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
@@ -48,6 +46,9 @@ from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
 from istiotui.ui.words import t
 from istiotui.ui.workers import Workers
+
+if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker
+    from istiotui.ui.backend import Backend, Connector
 
 ACTIVITY_KEPT = 500
 # Ended like `q`, so that exit hooks run (the vms layer's stops a running vagrant); Python's
@@ -150,9 +151,12 @@ class IstioTui(Actions, Workers, App):
         """The Environment screen's registry actions: run `action` there when it is shown, else
         open it (a key meant for it does nothing more elsewhere). One instance for the app's
         life: Vagrant's output is kept between visits."""
-        if not self.is_screen_installed(ENVIRONMENT):
-            self.install_screen(EnvironmentScreen(), ENVIRONMENT)
-        screen = self.get_screen(ENVIRONMENT)
+        # The VM layer (python-vagrant) loads with its screen, not before the first frame.
+        from istiotui.ui.screens.environment import EnvironmentScreen
+
+        if not self.is_screen_installed(ENV):
+            self.install_screen(EnvironmentScreen(), ENV)
+        screen = self.get_screen(ENV)
         if self.screen is screen:
             if action:
                 await self.run_action(action, screen)
@@ -173,8 +177,8 @@ class IstioTui(Actions, Workers, App):
     def set_language(self, lang: m.Lang) -> None:
         self.lang = lang
         self.relayout()
-        if self.is_screen_installed(ENVIRONMENT):
-            self.get_screen(ENVIRONMENT).set_language(lang)
+        if self.is_screen_installed(ENV):
+            self.get_screen(ENV).set_language(lang)
 
     def open_step(self, step_id: str) -> None:
         if step_id == self.step.id:
@@ -270,6 +274,8 @@ class IstioTui(Actions, Workers, App):
     # -- what the workers report ---------------------------------------------------------
 
     def on_cluster_connected(self, event: msg.ClusterConnected) -> None:
+        from istiotui.ui.backend import Backend  # loaded already by the worker that connected
+
         if isinstance(event.backend, Backend):
             self.backend = event.backend
         self.info = ClusterInfo("connected", event.context, event.cluster, event.version)

@@ -9,23 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from istiotui.cluster.watch import WatchEvent
-from istiotui.lab.tunnels import Tunnel
-from istiotui.lab.verify import Judged
-from istiotui.mesh.analysis import Finding
-from istiotui.mesh.diff import ObjectDiff
-from istiotui.traffic.stats import Response
-from istiotui.vms import (
-    ActionFinished,
-    ActionProgress,
-    ActionRun,
-    MachineState,
-    OutputLine,
-    SshDetails,
-)
+if TYPE_CHECKING:
+    # Only named in annotations: the kubernetes client, the probe engine and the VM layer load
+    # when a worker first needs them, after the first frame.
+    from istiotui.cluster.watch import WatchEvent
+    from istiotui.lab.tunnels import Tunnel
+    from istiotui.lab.verify import Judged
+    from istiotui.mesh.analysis import Finding
+    from istiotui.mesh.diff import ObjectDiff
+    from istiotui.traffic.stats import Response
+    from istiotui.vms import (
+        ActionFinished,
+        ActionProgress,
+        ActionRun,
+        MachineState,
+        OutputLine,
+        SshDetails,
+    )
 
 
 @dataclass

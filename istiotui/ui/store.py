@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from istiotui.cluster.watch import WatchEvent
 from istiotui.traffic.stats import Response, Summary, summarise
+
+if TYPE_CHECKING:  # the kubernetes client loads after the first frame, with the connection
+    from istiotui.cluster.watch import WatchEvent
 
 Key = tuple[str, str, str]  # kind, namespace ("" when cluster-scoped), name
 

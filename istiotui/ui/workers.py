@@ -7,30 +7,38 @@ touches a widget; `post_message` is safe from any thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.worker import get_current_worker
 
-from istiotui.cluster.connection import ClusterUnreachable
-from istiotui.cluster.errors import ClusterError
-from istiotui.cluster.watch import WatchEvent
 from istiotui.lab import model as m
-from istiotui.lab.executor import StepFailed
 from istiotui.lab.logs import with_flag_notes
 from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.walk import catch_up
-from istiotui.traffic.vantage import VantageUnavailable
 from istiotui.ui import messages as msg
-from istiotui.ui.backend import Backend
 from istiotui.ui.store import Key
 from istiotui.ui.words import t
 
 if TYPE_CHECKING:
+    from istiotui.cluster.watch import WatchEvent
     from istiotui.ui.app import IstioTui
+    from istiotui.ui.backend import Backend
 
-# What a worker may meet that is the cluster's or the step's fault, not the app's.
-EXPECTED = (ClusterError, ClusterUnreachable, StepFailed, VantageUnavailable, OSError, ValueError)
+
+@functools.cache
+def expected() -> tuple[type[BaseException], ...]:
+    """What a worker may meet that is the cluster's or the step's fault, not the app's.
+
+    Imported on first use, in a worker: the kubernetes client and the probe engine are not
+    needed for the first frame (the connect worker has loaded them by the time this runs)."""
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.executor import StepFailed
+    from istiotui.traffic.vantage import VantageUnavailable
+
+    return (ClusterError, ClusterUnreachable, StepFailed, VantageUnavailable, OSError, ValueError)
 
 
 def _reason(exc: BaseException) -> str:
@@ -49,6 +57,8 @@ class Workers:
     def _backend(self: IstioTui) -> Backend:
         backend = self.backend
         if backend is None:
+            from istiotui.cluster.errors import ClusterError  # loaded after the first frame
+
             raise ClusterError(t("needs_cluster", self.lang))
         return backend
 
@@ -62,6 +72,8 @@ class Workers:
         if self.connector is None:
             return
         try:
+            from istiotui.ui.backend import Backend  # the kubernetes client: after the first frame
+
             backend = Backend(self.connector())
         except Exception as exc:  # a connector may fail in any way: say why and keep running
             self.post_message(msg.ClusterFailed(_reason(exc)))
@@ -86,7 +98,7 @@ class Workers:
         try:
             backend = self._backend()
             result = backend.diff(step, live)
-        except EXPECTED as exc:
+        except expected() as exc:
             reason = self._why(exc, backend)
             self.post_message(msg.DiffComputed(step.id, (), (), for_apply, reason))
             return
@@ -101,7 +113,7 @@ class Workers:
         try:
             backend = self._backend()
             backend.run(step.actions, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.StepApplied(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.StepApplied(step.id))
@@ -112,7 +124,7 @@ class Workers:
         try:
             backend = self._backend()
             backend.run(step.cleanup, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.StepCleanedUp(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.StepCleanedUp(step.id))
@@ -128,7 +140,7 @@ class Workers:
                 self._progress(f"— {earlier.id}")
                 # The way forward only: a cleanup undoes its step on request (`c`).
                 backend.run(earlier.actions, self._progress)
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.CaughtUp(step.id, self._why(exc, backend)))
             return
         self.post_message(msg.CaughtUp(step.id))
@@ -177,14 +189,14 @@ class Workers:
             else:
                 self.backend.close_tunnel(tunnel)
             self.post_message(msg.TunnelChanged(tunnel, open_it))
-        except EXPECTED as exc:
+        except expected() as exc:
             self.post_message(msg.TunnelChanged(tunnel, False, _reason(exc)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def fetch_yaml(self: IstioTui, key: Key, api_version: str) -> None:
         try:
             text = self._backend().object_yaml(key, api_version)
-        except EXPECTED as exc:
+        except expected() as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"{key[0]} {key[1]}/{key[2]}", text))
 
@@ -194,6 +206,6 @@ class Workers:
             text = with_flag_notes(
                 self._backend().pod_logs(namespace, pod, container) or "(empty)", self.lang
             )
-        except EXPECTED as exc:
+        except expected() as exc:
             text = _reason(exc)
         self.post_message(msg.TextFetched(f"logs {namespace}/{pod} -c {container}", text))

@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from istiotui.ui.registry import bindings
-from istiotui.ui.widgets.activity import Activity
+from istiotui.ui.widgets.deferred import AfterFirstFrame
 from istiotui.ui.widgets.diff_view import DiffView
 from istiotui.ui.widgets.keybar import KeyBar
 from istiotui.ui.widgets.outline import Outline
@@ -82,9 +83,17 @@ class MainScreen(Screen):
         with TabPane(t("diff", app.lang), id="tab-diff"):
             yield DiffView(id="diff")
         with TabPane(t("traffic", app.lang), id="tab-traffic"):
-            yield TrafficPanel(id="traffic")
+            # The plot (plotext) is never part of the first frame.
+            yield AfterFirstFrame(lambda: TrafficPanel(id="traffic"))
         with TabPane(t("activity", app.lang), id="tab-activity"):
-            yield Activity(app.activity_lines, id="activity")
+            yield AfterFirstFrame(self._activity)
+
+    def _activity(self) -> Widget:
+        # RichLog brings rich.pretty (and attrs) with it: not for the first frame. Built when
+        # mounted, it starts with every line logged until then.
+        from istiotui.ui.widgets.activity import Activity
+
+        return Activity(self.app.activity_lines, id="activity")
 
     def on_mount(self) -> None:
         self.app.refresh_views()

@@ -8,17 +8,21 @@ probe never floods the screen or delays a key press.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from istiotui.lab import model as m
 from istiotui.lab.describe import expectation_line
-from istiotui.lab.verify import Judged
 from istiotui.ui.store import Traffic
 from istiotui.ui.words import t
+
+if TYPE_CHECKING:  # verifying (probes, aiohttp) loads when a step is first verified
+    from textual_plotext import PlotextPlot
+
+    from istiotui.lab.verify import Judged
 
 MIN_REDRAW_SECONDS = 0.25
 
@@ -59,14 +63,29 @@ class TrafficPanel(Vertical):
     TrafficPanel > #traffic-verdict { height: auto; max-height: 50%; padding: 0 1; }
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Set here, not on mount: the app may show traffic between this panel's (deferred)
+        # mount and its Mount event.
+        self._last_draw = -1.0
+        self._pending = False
+        self._args: tuple | None = None
+        self._composed = False
+
     def compose(self):
+        # plotext loads with the panel; the main screen mounts the panel after its first frame.
+        from textual_plotext import PlotextPlot
+
         yield PlotextPlot(id="traffic-plot")
         yield Static(id="traffic-verdict")
 
     def on_mount(self) -> None:
-        self._last_draw = -1.0
-        self._pending = False
-        self._args: tuple | None = None
+        self._composed = True
+        self.app.show_traffic()  # mounted later than the rest of the screen: catch up
+
+    @property
+    def plot(self) -> PlotextPlot:
+        return self.query_one("#traffic-plot")  # type: ignore[return-value]
 
     @property
     def pending(self) -> bool:
@@ -82,6 +101,8 @@ class TrafficPanel(Vertical):
         lang: m.Lang,
     ) -> None:
         self._args = (traffic, step, judged, error, lang)
+        if not self._composed:
+            return  # drawn on mount, with the app's latest
         now = self.app.clock_monotonic()
         wait = self._last_draw + MIN_REDRAW_SECONDS - now
         if self._last_draw < 0 or wait <= 0:
@@ -96,7 +117,7 @@ class TrafficPanel(Vertical):
             return
         self._last_draw = self.app.clock_monotonic()
         traffic, step, judged, error, lang = self._args
-        plot = self.query_one(PlotextPlot)
+        plot = self.plot
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -111,7 +132,7 @@ class TrafficPanel(Vertical):
         self.query_one("#traffic-verdict", Static).update(verdict_text(judged, error, lang))
 
     def _counts(self, traffic: Traffic, by_status: bool, lang: m.Lang) -> None:
-        plt = self.query_one(PlotextPlot).plt
+        plt = self.plot.plt
         classes = traffic.classes(by_status)
         rounds = list(range(1, len(traffic.rounds) + 1))
         counts = traffic.counts(by_status)
@@ -128,7 +149,7 @@ class TrafficPanel(Vertical):
         plt.ylabel(t("share", lang), yside="right")
 
     def _latency(self, traffic: Traffic, lang: m.Lang) -> None:
-        plt = self.query_one(PlotextPlot).plt
+        plt = self.plot.plt
         rounds = list(range(1, len(traffic.rounds) + 1))
         for p in (50, 90, 100):
             ys = [r.summary.percentile(p) or 0.0 for r in traffic.rounds]
