@@ -37,12 +37,10 @@ def free_port() -> int:
 def configure(state: Path) -> None:
     os.environ["ISTIOTUI_STATE_DIR"] = str(state)
     os.environ["ISTIOTUI_API_PORT"] = str(free_port())
-    os.environ["ISTIOTUI_INGRESS_PORT"] = str(free_port())
-    os.environ["ISTIOTUI_ENVOY_ADMIN_PORT"] = str(free_port())
 
 
-def page(timeout: float = 5.0) -> str | None:
-    url = f"http://127.0.0.1:{os.environ['ISTIOTUI_INGRESS_PORT']}/productpage"
+def page(url: str, timeout: float = 5.0) -> str | None:
+    """productpage through the ingress gateway's pod (where the lab's port-forward leads)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.read().decode() if resp.status == 200 else None
@@ -73,25 +71,26 @@ def main() -> None:
             executor = Executor(session.objects, "local", progress=lambda _line: None)
             for step in [*catch_up(lab, "routing-gateway", "local"), lab.step("routing-gateway")]:
                 executor.run(step.actions)
-            while page() is None:
+            url = session.vantages.ingress_target().url("/productpage")
+            while page(url) is None:
                 time.sleep(0.05)
             startups.append(time.perf_counter() - t0)
             last = run == args.runs - 1
             if last:
-                measure_applies(session, lab, args.applies)
-                running = daemon.status(StateDir(Path(tmp)))
+                measure_applies(session, lab, args.applies, url)
+                running = daemon.status(StateDir(Path(tmp) / "local"))
                 assert running is not None
                 print("memory of the local cluster (server, Envoy, every workload):")
                 print(report(tree_memory(running.pid)))
             session.close()
-            daemon.down(StateDir(Path(tmp)))
+            daemon.down(StateDir(Path(tmp) / "local"))
     print(
         f"local up → first 200 from productpage: median {statistics.median(startups):.2f} s "
         f"(min {min(startups):.2f}, max {max(startups):.2f}, n={len(startups)})"
     )
 
 
-def measure_applies(session, lab, applies: int) -> None:  # type: ignore[no-untyped-def]
+def measure_applies(session, lab, applies: int, url: str) -> None:  # type: ignore[no-untyped-def]
     manifests = {
         name: lab_manifest(lab, f"virtual-service-{name}.yaml") for name in ("all-v1", "reviews-v3")
     }
@@ -107,7 +106,7 @@ def measure_applies(session, lab, applies: int) -> None:  # type: ignore[no-unty
         t0 = time.perf_counter()
         session.objects.apply(manifests[name])
         times.append(time.perf_counter() - t0)
-        body = page() or ""
+        body = page(url) or ""
         stale += want not in body
         t0 = time.perf_counter()
         session.objects.apply(manifests[name])  # the same again: nothing for Envoy to do

@@ -1,7 +1,9 @@
 """Requests per second through the local ingress: the probe engine against wrk and a curl loop.
 
-Run with the local cluster up and Bookinfo routed (e.g. after `istiotui verify routing-all-v1
---local`):
+Run with the local cluster up, Bookinfo routed (e.g. after `istiotui verify routing-all-v1
+--local`) and the lab's port-forward open
+(`kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80`), or give the gateway
+pod's address and port (`kubectl get pods -n istio-system -o wide`, port 8080):
 
     python benchmarks/probe_throughput.py [URL] [--seconds S] [--connections C]
 

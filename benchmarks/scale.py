@@ -381,7 +381,7 @@ def cluster_measure(n: int, lab, applies: int) -> dict[str, float]:  # type: ign
             out["LIST pods"] = median_time(lambda: objects.list("v1", "Pod", "scale"), 5)
             out["LIST services"] = median_time(lambda: objects.list("v1", "Service", "scale"), 5)
             out["watch latency"] = statistics.median(watch_latency(objects, 10))
-            running = daemon.status(StateDir(Path(tmp)))
+            running = daemon.status(StateDir(Path(tmp) / "local"))
             assert running is not None
             rows = tree_memory(running.pid)
             envoy = [r for r in rows if r.label.startswith("envoy")]
@@ -391,7 +391,7 @@ def cluster_measure(n: int, lab, applies: int) -> dict[str, float]:  # type: ign
             out["cluster RSS MiB"] = sum(r.rss for r in rows) / 2**20
         finally:
             session.close()
-            daemon.down(StateDir(Path(tmp)))
+            daemon.down(StateDir(Path(tmp) / "local"))
     return out
 
 
