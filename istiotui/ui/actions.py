@@ -9,7 +9,7 @@ from textual.widgets import Input, TabbedContent
 from istiotui.lab import tunnels
 from istiotui.lab.walk import runs_on
 from istiotui.mesh.kinds import lookup
-from istiotui.ui.screens.environment import ENVIRONMENT
+from istiotui.ui.registry import ENV as ENVIRONMENT  # not the screen: it loads the VM layer
 from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.modals import ChooseContainer, ConfirmQuit
 from istiotui.ui.widgets.outline import Outline

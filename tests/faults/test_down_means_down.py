@@ -49,7 +49,7 @@ def test_down_leaves_nothing_and_up_comes_back_at_once(fault_cluster: MakeCluste
     # does not hold it, only the cluster's mark finds it.
     left = cluster.kubectl(
         "exec", "deploy/curl", "-c", "curl", "--",
-        "sh", "-c", "setsid sleep 600 >/dev/null 2>&1 < /dev/null &",
+        "sh", "-c", "setsid sleep 600 >/dev/null 2>&1 < /dev/null & sleep 1",
     )  # fmt: skip
     assert left.returncode == 0, left.stderr
     # 300 requests through the mesh just before going down (connections in TIME_WAIT).
