@@ -26,13 +26,13 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 from istiotui.cluster import exec as pod_exec
+from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.portforward import PortForward
 from istiotui.traffic.classify import classifier
 from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
 from istiotui.traffic.stats import Response, summarise
 
-ClusterKind = Literal["local", "real"]
 # (namespace, label selector) → pods, as the cluster layer lists them.
 PodLister = Callable[[str, str], list[dict]]
 ServiceGetter = Callable[[str, str], dict | None]
@@ -75,7 +75,7 @@ class Vantages:
     _tunnels: dict[int, PortForward] = field(default_factory=dict, compare=False, repr=False)
 
     def ingress_target(self) -> Target:
-        if self.cluster == "local":
+        if self.cluster == ClusterKind.LOCAL:
             try:
                 return self._pod_address(INGRESS_NAMESPACE, INGRESS_SERVICE, INGRESS_PORT)
             except VantageUnavailable as exc:
@@ -101,7 +101,7 @@ class Vantages:
                 "would not go through the mesh. Label the namespace istio-injection=enabled and "
                 "restart the deployment."
             )
-        if self.cluster == "local" and self.sidecar_of is not None:
+        if self.cluster == ClusterKind.LOCAL and self.sidecar_of is not None:
             return Target(
                 resolve_to=self.sidecar_of(pod["status"]["podIP"]),
                 ca_file=self.ca_file,
@@ -129,7 +129,7 @@ class Vantages:
         )
 
     def port_forward_target(self, namespace: str, service: str, port: int) -> Target:
-        if self.cluster == "local":
+        if self.cluster == ClusterKind.LOCAL:
             return self._pod_address(namespace, service, port)
         if self.api_client is None:
             raise VantageUnavailable(
