@@ -25,6 +25,7 @@ from textual.widgets import Input, TabbedContent, Tree
 
 from istiotui.lab import model as m
 from istiotui.lab.tunnels import Tunnel
+from istiotui.lab.words import word as t
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.mesh.summary import istio_version
@@ -46,7 +47,6 @@ from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
-from istiotui.ui.words import t
 from istiotui.ui.workers import Workers
 
 ACTIVITY_KEPT = 500

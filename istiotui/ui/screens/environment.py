@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
 from istiotui.lab.model import Lang
+from istiotui.lab.words import word as t
 from istiotui.ui import messages as msg
 from istiotui.ui.registry import ENV, by_id, screen_actions
 from istiotui.ui.widgets.vm_panels import (
@@ -31,7 +32,6 @@ from istiotui.ui.widgets.vm_panels import (
     details_text,
     progress_text,
 )
-from istiotui.ui.words import t
 from istiotui.vms import (
     Action,
     ActionFinished,

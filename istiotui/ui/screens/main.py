@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, TabbedContent, TabPane
 
+from istiotui.lab.words import word as t
 from istiotui.ui.registry import bindings
 from istiotui.ui.widgets.activity import Activity
 from istiotui.ui.widgets.diff_view import DiffView
@@ -24,7 +25,6 @@ from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
-from istiotui.ui.words import t
 
 WIDE_COLUMNS = 120
 WIDE_TABS = ("tab-diff", "tab-traffic", "tab-activity")

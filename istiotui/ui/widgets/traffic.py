@@ -17,8 +17,8 @@ from textual_plotext import PlotextPlot
 from istiotui.lab import model as m
 from istiotui.lab.describe import expectation_line
 from istiotui.lab.verify import Judged
+from istiotui.lab.words import word as t
 from istiotui.ui.store import Traffic
-from istiotui.ui.words import t
 
 MIN_REDRAW_SECONDS = 0.25
 
