@@ -18,8 +18,8 @@ from pathlib import Path
 
 from istiotui.local import events
 from istiotui.local.addresses import pod_ip
+from istiotui.local.defaulting import KUBERNETES_SERVICE_IP, NODE_NAME, on_create
 from istiotui.local.podstatus import pod_status_for
-from istiotui.local.registry import KUBERNETES_SERVICE_IP, NODE_NAME, on_create
 from istiotui.local.runtime import NullRuntime, PodRuntime
 from istiotui.local.selectors import match_expressions
 from istiotui.local.store import Change, Store

@@ -1,7 +1,7 @@
 """The Istio release the local cluster stands for: the one the lab installs (istio-1.24.0).
 
 istioctl's install (local/pilot/operator.py) names its images from it, and sidecar injection
-(local/admission_defaults.py) gives every injected pod its proxy image.
+(local/defaulting.py) gives every injected pod its proxy image.
 """
 
 from __future__ import annotations

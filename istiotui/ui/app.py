@@ -29,13 +29,13 @@ from istiotui.lab.words import word as t
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.mesh.summary import istio_version
+from istiotui.ui import learner_progress as prog
 from istiotui.ui import messages as msg
-from istiotui.ui import progress as prog
 from istiotui.ui.actions import Actions
 from istiotui.ui.backend import Backend, Connector
 from istiotui.ui.commands import LabCommands
-from istiotui.ui.progress import StepState
-from istiotui.ui.registry import bindings
+from istiotui.ui.keymap import bindings
+from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.environment import ENVIRONMENT, EnvironmentScreen
 from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.screens.modals import ConfirmApply, TextViewer

@@ -14,7 +14,7 @@ from textual.widgets import Label, Static
 
 from istiotui.lab.model import Lang
 from istiotui.lab.words import word as t
-from istiotui.ui.registry import ACTIONS, GROUP_TITLES
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
 from istiotui.ui.widgets.keybar import key_label
 
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TabbedContent, TabPane
 
 from istiotui.lab.words import word as t
-from istiotui.ui.registry import bindings
+from istiotui.ui.keymap import bindings
 from istiotui.ui.widgets.activity import Activity
 from istiotui.ui.widgets.diff_view import DiffView
 from istiotui.ui.widgets.keybar import KeyBar

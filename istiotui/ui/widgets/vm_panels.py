@@ -13,7 +13,7 @@ from textual.widgets import DataTable, RichLog
 
 from istiotui.lab.model import Lang
 from istiotui.lab.words import word as t
-from istiotui.ui.registry import ENV, by_id, screen_actions
+from istiotui.ui.keymap import ENV, by_id, screen_actions
 from istiotui.ui.widgets.keybar import key_label
 from istiotui.vms import ActionProgress, MachineState, OutputLine, SshDetails
 
