@@ -1,4 +1,4 @@
-"""What each key does (the keymap names these `action_*` methods); mixed into the app."""
+"""What each key does (the registry names these `action_*` methods); mixed into the app."""
 
 from __future__ import annotations
 
