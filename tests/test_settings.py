@@ -64,7 +64,7 @@ def test_unset_means_the_default() -> None:
 
 
 def test_one_state_root_for_the_cluster_and_progress() -> None:
-    from istiotui.ui.progress import progress_dir
+    from istiotui.ui.learner_progress import progress_dir
 
     env = {"ISTIOTUI_STATE_DIR": "/s", "XDG_STATE_HOME": "/x"}
     assert settings.state_root(env) == Path("/s")

@@ -11,9 +11,10 @@ from typing import Any, TextIO
 
 from istiotui.cli.flags import add_lang_flag, takes
 from istiotui.lab.describe import action_details, action_line, expectation_line, probe_line
-from istiotui.lab.i18n import choose_lang, word
+from istiotui.lab.i18n import choose_lang
 from istiotui.lab.loader import LoaderError, load_lab
 from istiotui.lab.model import Action, Lab, Lang, Step
+from istiotui.lab.words import word
 
 WIDTH = 80
 INDENT = "  "

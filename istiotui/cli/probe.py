@@ -109,6 +109,7 @@ def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:
     from istiotui.cli.session import open_session, print_notes, where
     from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
+    from istiotui.traffic.login import LoginFailed
     from istiotui.traffic.vantage import VantageUnavailable, probe
 
     namespace, _, name = args.from_pod.rpartition("/")
@@ -127,7 +128,7 @@ def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:
         selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
         target = session.vantages.pod_target(namespace, selector, args.container)
         result = asyncio.run(probe(spec, target))
-    except (VantageUnavailable, ClusterError) as exc:
+    except (VantageUnavailable, ClusterError, LoginFailed) as exc:
         raise SystemExit(f"istiotui probe: {exc}") from None
     finally:
         session.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from istiotui.cli.cluster_rule import choose_cluster
 from istiotui.cli.flags import LOCAL_CONTEXT
-from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
+from istiotui.cluster.connection import ClusterKind, ClusterUnreachable, Connection, connect
 from istiotui.cluster.objects import Objects
 from istiotui.lab.session import Session
 from istiotui.local import addresses
@@ -44,7 +44,8 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
                 raise
             notes.append(f"{exc}: using the local cluster instead")
             connection = _local_connection(notes, app)
-    cluster = "local" if connection.context == LOCAL_CONTEXT else "real"
+    local = connection.context == LOCAL_CONTEXT
+    cluster = ClusterKind.LOCAL if local else ClusterKind.REAL
     objects = Objects(connection.api_client)
 
     def list_pods(namespace: str, selector: str) -> list[dict]:
@@ -55,12 +56,12 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
 
     state = StateDir.default()
     vantages = Vantages(
-        cluster=cluster,  # type: ignore[arg-type]
+        cluster=cluster,
         list_pods=list_pods,
         get_service=get_service,
-        sidecar_of=addresses.sidecar_ip if cluster == "local" else None,
-        bind_port=addresses.bind_port if cluster == "local" else None,
-        ca_file=str(local_ca.ca_bundle_path(state.root)) if cluster == "local" else None,
+        sidecar_of=addresses.sidecar_ip if cluster == ClusterKind.LOCAL else None,
+        bind_port=addresses.bind_port if cluster == ClusterKind.LOCAL else None,
+        ca_file=str(local_ca.ca_bundle_path(state.root)) if cluster == ClusterKind.LOCAL else None,
         # Exec into client pods (real clusters) and port-forwards go through the API.
         api_client=connection.api_client,
     )

@@ -6,7 +6,6 @@ learner's language where words are ours; kinds, names and paths stay as written.
 
 from __future__ import annotations
 
-from istiotui.lab.i18n import word
 from istiotui.lab.model import (
     Action,
     AllOf,
@@ -35,6 +34,7 @@ from istiotui.lab.model import (
     StatusShare,
     Wait,
 )
+from istiotui.lab.words import word
 
 
 def _ref(ref: ObjectRef) -> str:

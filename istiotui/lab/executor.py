@@ -15,38 +15,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from istiotui import process_group
+from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
+from istiotui.lab.plan import StepFailed, bodies, failed, ref_body
 from istiotui.mesh.kinds import lookup
 
+__all__ = ["Executor", "Progress", "StepFailed"]
+
 Progress = Callable[[str], None]
-ClusterKind = str  # "local" | "real"
-
-
-class StepFailed(Exception):
-    """An action could not be carried out; the message names the action's file:line."""
-
-
-def _ref_body(ref: m.ObjectRef) -> dict:
-    kind = lookup(ref.kind)
-    if kind is None:
-        raise StepFailed(f"unknown kind {ref.kind!r}")
-    meta = {"name": ref.name}
-    if ref.namespace and kind.namespaced:
-        meta["namespace"] = ref.namespace
-    return {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": meta}
-
-
-def _with_namespace(bodies: Iterable[dict], namespace: str | None) -> list[dict]:
-    out = []
-    for body in bodies:
-        kind = lookup(body.get("kind", ""))
-        meta = dict(body.get("metadata") or {})
-        if namespace and (kind is None or kind.namespaced) and not meta.get("namespace"):
-            meta["namespace"] = namespace
-        out.append({**body, "metadata": meta})
-    return out
 
 
 class Executor:
@@ -70,43 +48,42 @@ class Executor:
             try:
                 self._one(action)
             except ClusterError as exc:
-                raise StepFailed(f"{action.source}: {action.verb}: {exc}") from None
+                raise failed(action, exc) from None
 
     def _one(self, action: m.Action) -> None:
         say = self.progress
         match action:
             case m.Apply(manifest=manifest, namespace=ns):
-                bodies = _with_namespace(manifest.bodies, ns)
-                self.objects.apply(bodies)
-                say(f"applied {manifest.path} ({len(bodies)} objects)")
+                sent = bodies(manifest, ns)
+                self.objects.apply(sent)
+                say(f"applied {manifest.path} ({len(sent)} objects)")
             case m.Create(manifest=manifest, namespace=ns):
-                self.objects.create(_with_namespace(manifest.bodies, ns))
+                self.objects.create(bodies(manifest, ns))
                 say(f"created {manifest.path}")
             case m.DeleteManifest(manifest=manifest, namespace=ns, ignore_not_found=ignore):
                 gone = [
-                    self.objects.delete(b, ignore_not_found=ignore)
-                    for b in _with_namespace(manifest.bodies, ns)
+                    self.objects.delete(b, ignore_not_found=ignore) for b in bodies(manifest, ns)
                 ]
                 say(f"deleted {sum(gone)} objects of {manifest.path}")
             case m.DeleteObject(target=target, ignore_not_found=ignore):
-                done = self.objects.delete(_ref_body(target), ignore_not_found=ignore)
+                done = self.objects.delete(ref_body(target), ignore_not_found=ignore)
                 say(f"deleted {target.kind} {target.name}" if done else f"{target.name}: not found")
             case m.Label(target=target, labels=labels):
-                self.objects.patch(_ref_body(target), {"metadata": {"labels": labels}})
+                self.objects.patch(ref_body(target), {"metadata": {"labels": labels}})
                 say(f"labelled {target.kind} {target.name}")
             case m.Patch(target=target, patch=patch):
-                self.objects.patch(_ref_body(target), patch)
+                self.objects.patch(ref_body(target), patch)
                 say(f"patched {target.kind} {target.name}")
             case m.RolloutRestart(target=target):
                 stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 annotation = {"kubectl.kubernetes.io/restartedAt": stamp}
                 patch = {"spec": {"template": {"metadata": {"annotations": annotation}}}}
-                self.objects.patch(_ref_body(target), patch)
+                self.objects.patch(ref_body(target), patch)
                 say(f"restarted {target.kind} {target.name}")
             case m.Wait():
                 self._wait(action)
             case m.Istioctl(args=args, local=local):
-                if self.cluster == "local":
+                if self.cluster == ClusterKind.LOCAL:
                     say(f"istioctl {' '.join(args)}: on the local cluster, its equivalent")
                     self.run(local)
                 else:

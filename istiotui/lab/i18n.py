@@ -1,6 +1,6 @@
 """The learner's language: `--lang es|en`, else the locale's, else English.
 
-Also the few words the CLI and UI print around the lab's own texts.
+The words the CLI and the app print in it are in lab/words.py.
 """
 
 from __future__ import annotations
@@ -34,32 +34,3 @@ def choose_lang(explicit: str | None = None, env: Mapping[str, str] | None = Non
             raise ValueError(f"unknown language {explicit!r}: use es or en")
         return explicit  # type: ignore[return-value]
     return lang_from_env(env)
-
-
-_WORDS: dict[str, dict[Lang, str]] = {
-    "section": {"es": "Sección", "en": "Section"},
-    "step": {"es": "Paso", "en": "Step"},
-    "commands": {"es": "Comandos", "en": "Commands"},
-    "applies": {"es": "Aplica", "en": "Applies"},
-    "cleanup": {"es": "Limpieza", "en": "Cleanup"},
-    "probes": {"es": "Sondas", "en": "Probes"},
-    "expect": {"es": "Comprobaciones", "en": "Checks"},
-    "expected": {"es": "Resultado esperado", "en": "Expected result"},
-    "requires": {"es": "Parte de", "en": "Starts from"},
-    "where": {"es": "Dónde", "en": "Where"},
-    "where.any": {"es": "cualquier clúster", "en": "any cluster"},
-    "where.real": {"es": "solo clúster real", "en": "real cluster only"},
-    "where.local": {"es": "solo clúster local", "en": "local cluster only"},
-    "namespace": {"es": "namespace", "en": "namespace"},
-    "nothing": {"es": "(nada)", "en": "(nothing)"},
-    "unknown_step": {"es": "paso desconocido", "en": "unknown step"},
-    "did_you_mean": {"es": "¿quisiste decir", "en": "did you mean"},
-    "on_local": {"es": "en el clúster local", "en": "on the local cluster"},
-    "by_hand": {"es": "a mano", "en": "by hand"},
-    "on_host": {"es": "en tu máquina", "en": "on your machine"},
-}
-
-
-def word(key: str, lang: Lang) -> str:
-    """One of the interface's own words in `lang`."""
-    return _WORDS[key][lang]

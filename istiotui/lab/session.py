@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from istiotui.cluster.connection import Connection
+from istiotui.cluster.connection import ClusterKind, Connection
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
 from istiotui.traffic.vantage import Vantages
@@ -14,7 +14,7 @@ from istiotui.traffic.vantage import Vantages
 class Session:
     connection: Connection
     objects: Objects
-    cluster: str  # "local" | "real"
+    cluster: ClusterKind
     vantages: Vantages
     # What the user must be told about how this session came to be (a local cluster started
     # that keeps running, a fallback from an unanswering cluster): commands print these, the

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from istiotui.cluster.connection import ClusterKind
 from istiotui.lab import model as m
 
 
-def runs_on(step: m.Step, cluster: str) -> bool:
+def runs_on(step: m.Step, cluster: ClusterKind) -> bool:
     """Whether a step can be carried out on this kind of cluster (`local` or `real`)."""
     return step.where == "any" or step.where == cluster
 
@@ -20,7 +21,7 @@ def before(lab: m.Lab, step_id: str) -> Iterator[m.Step]:
         yield step
 
 
-def catch_up(lab: m.Lab, step_id: str, cluster: str) -> list[m.Step]:
+def catch_up(lab: m.Lab, step_id: str, cluster: ClusterKind) -> list[m.Step]:
     """Steps whose actions, in order, bring a cluster to `step_id`'s starting state.
 
     Cleanups are not part of it: a step's cleanup undoes that step on request, and the lab's

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from istiotui.local import events
 from istiotui.local.addresses import pod_ip
+from istiotui.local.defaulting import KUBERNETES_SERVICE_IP, NODE_NAME, on_create
 from istiotui.local.podstatus import pod_status_for
-from istiotui.local.registry import KUBERNETES_SERVICE_IP, NODE_NAME, on_create
 from istiotui.local.runtime import NullRuntime, PodRuntime
-from istiotui.local.selectors import labels_match, match_expressions
+from istiotui.local.selectors import match_expressions
 from istiotui.local.store import Change, Store
 from istiotui.mesh.kinds import by_kind
+from istiotui.mesh.labels import selects
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +387,7 @@ class Controller:
         pods = [
             p
             for p in self.store.items(POD, ns)
-            if labels_match(selector, p["metadata"].get("labels"))
+            if selects(selector, p["metadata"].get("labels"), empty_selects_all=False)
         ]
         for p in pods:
             ip = p.get("status", {}).get("podIP")

@@ -15,7 +15,7 @@ import asyncio
 import copy
 import logging
 
-from istiotui.local import registry
+from istiotui.local import defaulting
 from istiotui.local.pilot.model import PilotError
 from istiotui.local.pilot.operator import control_plane_objects, gateway_objects
 from istiotui.local.store import Change, Store
@@ -67,12 +67,12 @@ class GatewayInstaller:
             keep.add((kind.kind, ns, obj["metadata"]["name"]))
             live = self.store.find(kind, ns, obj["metadata"]["name"])
             if live is None:
-                self.store.create(kind, ns, registry.on_create(self.store, kind, obj, ns))
+                self.store.create(kind, ns, defaulting.on_create(self.store, kind, obj, ns))
                 continue
             if not update:
                 continue
             obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-            obj = registry.on_update(self.store, kind, live, obj)
+            obj = defaulting.on_update(self.store, kind, live, obj)
             if _spec(live) != _spec(obj):
                 self.store.update(kind, ns, obj)
         self._remove_owned(name, keep)

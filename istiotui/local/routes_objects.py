@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from istiotui.local import admission, managed_fields, registry
+from istiotui.local import admission, defaulting, managed_fields
 from istiotui.local import status as st
 from istiotui.local.context import Context, NotSettled
 from istiotui.local.resource_urls import ResourceRequest, check_type, decode, decode_object
@@ -182,7 +182,7 @@ async def create(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
     obj = _prepare(rr, decode_object(body, request.content_type))
     dry = dry_run_requested(request)
     obj, warnings = admission.admit(rr.kind, obj, request.query.get("fieldValidation"))
-    obj = registry.on_create(ctx.store, rr.kind, obj, _target_ns(rr, obj))
+    obj = defaulting.on_create(ctx.store, rr.kind, obj, _target_ns(rr, obj))
     obj = managed_fields.record_update(
         None, obj, manager=_manager(request), api_version=rr.api_version,
         now=ctx.store.clock(), builtin=rr.kind.builtin,
@@ -209,9 +209,9 @@ async def update(request: web.Request, ctx: Context, rr: ResourceRequest) -> web
     _check_name(rr, obj)
     dry = dry_run_requested(request)
     old = ctx.store.get(rr.kind, _ns(rr), rr.name or "")
-    obj = registry.prepare_update(rr.kind, old, obj)
+    obj = defaulting.prepare_update(rr.kind, old, obj)
     obj, warnings = admission.admit(rr.kind, obj, request.query.get("fieldValidation"))
-    obj = registry.on_update(ctx.store, rr.kind, old, obj)
+    obj = defaulting.on_update(ctx.store, rr.kind, old, obj)
     obj = managed_fields.record_update(
         old, obj, manager=_manager(request), api_version=rr.api_version,
         now=ctx.store.clock(), builtin=rr.kind.builtin,
@@ -260,9 +260,9 @@ async def patch(request: web.Request, ctx: Context, rr: ResourceRequest) -> web.
         raise st.bad_request("the patch did not produce an object")
     new = _prepare(rr, new)
     _check_name(rr, new)
-    new = registry.prepare_update(rr.kind, old, new)
+    new = defaulting.prepare_update(rr.kind, old, new)
     new, warnings = admission.admit(rr.kind, new, fv)
-    new = registry.on_update(ctx.store, rr.kind, old, new)
+    new = defaulting.on_update(ctx.store, rr.kind, old, new)
     new = managed_fields.record_update(
         old, new, manager=_manager(request), api_version=rr.api_version,
         now=ctx.store.clock(), builtin=rr.kind.builtin,
@@ -298,19 +298,19 @@ async def _apply(
             f"Apply failed with {n} conflict{'s' if n > 1 else ''}: {fields}",
             kind=rr.kind.plural, name=name, group=rr.kind.group, causes=causes,
         ) from None  # fmt: skip
-    new = _prepare(rr, registry.prepare_update(rr.kind, old, new))
+    new = _prepare(rr, defaulting.prepare_update(rr.kind, old, new))
     admission.check(rr.kind, new)
     if old is None:
         if rr.subresource:
             raise st.not_found(rr.kind.plural, rr.kind.group, name)
-        new = registry.on_create(ctx.store, rr.kind, new, _target_ns(rr, new))
+        new = defaulting.on_create(ctx.store, rr.kind, new, _target_ns(rr, new))
         created = ctx.store.create(rr.kind, ns, new, dry_run=dry)
         await settle_write(ctx, dry, [(rr.kind, None, created)])
         return respond(_serve(ctx, rr, created), 201, warnings)
     # A resourceVersion in the configuration is a precondition (stale → 409), as on a real server.
     wanted_rv = config.get("metadata", {}).get("resourceVersion")
     new["metadata"]["resourceVersion"] = wanted_rv or old["metadata"]["resourceVersion"]
-    new = registry.on_update(ctx.store, rr.kind, old, new)
+    new = defaulting.on_update(ctx.store, rr.kind, old, new)
     stored = ctx.store.update(rr.kind, ns, new, dry_run=dry, subresource=rr.subresource or "")
     await settle_write(ctx, dry, [(rr.kind, old, stored)])
     return respond(_serve(ctx, rr, stored), 200, warnings)

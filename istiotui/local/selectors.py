@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from istiotui.local.status import bad_request
+from istiotui.mesh.labels import selects
 
 Matcher = Callable[[dict], bool]
 
@@ -70,16 +71,10 @@ def label_selector(selector: str | None) -> Matcher:
     return match
 
 
-def labels_match(selector: dict[str, str], labels: dict[str, str] | None) -> bool:
-    """A map selector (Service spec.selector, Deployment matchLabels) against labels."""
-    labels = labels or {}
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-
-
 def match_expressions(selector: dict, labels: dict[str, str] | None) -> bool:
     """A LabelSelector object ({matchLabels, matchExpressions}) against labels."""
     labels = labels or {}
-    if not all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items()):
+    if not selects(selector.get("matchLabels"), labels, empty_selects_all=True):
         return False
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from istiotui.mesh.labels import selects as labels_select
+from istiotui.mesh.durations import human_duration
 
 
 def _spec(obj: dict) -> dict:
@@ -135,7 +135,7 @@ def deployment(obj: dict) -> str:
 
 
 def age(timestamp: str | None, now: datetime) -> str:
-    """kubectl's AGE: the largest unit that fits (`45s`, `12m`, `3h`, `2d`)."""
+    """kubectl's AGE of a creationTimestamp (`45s`, `5m30s`, `3h`, `2d5h`); `?` when unreadable."""
     if not timestamp:
         return "?"
     try:
@@ -144,11 +144,7 @@ def age(timestamp: str | None, now: datetime) -> str:
         return "?"
     if born.tzinfo is None:
         born = born.replace(tzinfo=UTC)
-    seconds = max(0, int((now - born).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return human_duration((now - born).total_seconds())
 
 
 def pod(obj: dict, now: datetime) -> str:
@@ -183,11 +179,6 @@ def summarise(obj: dict, now: datetime | None = None) -> str:
         case "Pod":
             return pod(obj, now)
     return ""
-
-
-def selects(selector: dict | None, labels: dict | None) -> bool:
-    """Whether a matchLabels selector picks an object with these labels (empty picks none)."""
-    return labels_select(selector, labels, empty_selects_all=False)
 
 
 def istio_version(deployments: Iterable[dict]) -> str | None:

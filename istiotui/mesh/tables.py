@@ -12,36 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from istiotui.mesh.durations import human_duration
 from istiotui.mesh.kinds import Kind
 
 Cell = Any
 Column = tuple[str, str, str, int, Callable[[dict, datetime], Cell]]  # name, type, format, priority
-
-
-def human_duration(seconds: float) -> str:
-    """A duration the way kubectl's AGE column writes it (2m5s, 3h, 5d2h, 2y30d…)."""
-    if seconds < -1:
-        return "<invalid>"
-    s = max(int(seconds), 0)
-    minutes, hours, days = s // 60, s // 3600, s // 86400
-    if s < 120:
-        return f"{s}s"
-    if minutes < 10:
-        return f"{minutes}m" if s % 60 == 0 else f"{minutes}m{s % 60}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    if hours < 8:
-        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return f"{days}d" if hours % 24 == 0 else f"{days}d{hours % 24}h"
-    if hours < 24 * 365 * 2:
-        return f"{days}d"
-    years = days // 365
-    if hours < 24 * 365 * 8:
-        return f"{years}y" if days % 365 == 0 else f"{years}y{days % 365}d"
-    return f"{years}y"
 
 
 def _parse_time(ts: str | None) -> datetime | None:

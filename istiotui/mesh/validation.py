@@ -7,8 +7,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from istiotui.mesh.schemas.kind_schemas import KINDS, KindInfo, lookup, split_api_version
 from istiotui.mesh.schemas.meta import meta_errors
-from istiotui.mesh.schemas.registry import KINDS, KindInfo, lookup, split_api_version
 from istiotui.mesh.schemas.walker import (
     NOT_SUPPORTED,
     REQUIRED,

@@ -1,1 +1,2 @@
-"""Async probe engine, response classification, statistics and vantages."""
+"""Async probe engine, the probes' commands and login, response classification, statistics and
+vantages. Uses cluster."""

@@ -12,13 +12,16 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from istiotui.traffic.classify import Classifier, classifier
+from istiotui.traffic.login import LoginFailed, form, login_url, refusal
 from istiotui.traffic.stats import Response, Summary, summarise
+
+__all__ = ["LoginFailed", "ProbeRun", "ProbeSpec", "Target", "run_probe"]
 
 BODY_LIMIT = 256 * 1024  # enough for Bookinfo's page; bounds memory on long runs
 
@@ -135,25 +138,25 @@ async def _read_body(resp: aiohttp.ClientResponse) -> bytes:
     return b"".join(chunks)
 
 
-class LoginFailed(ConnectionError):
-    """productpage's login did not take; the message names the user and the URL."""
-
-
 async def _login(session: aiohttp.ClientSession, target: Target, spec: ProbeSpec) -> None:
+    assert spec.user is not None
     headers = {"Host": spec.host} if spec.host else {}
-    # productpage's form lives on the probed origin, whatever path the probe asks for.
-    url = target.url("/login") if target.base_url else urljoin(spec.url, "/login")
+    url = login_url(target.base_url, spec.url)
     timeout = aiohttp.ClientTimeout(total=spec.timeout)
-    async with session.post(
-        url,
-        data={"username": spec.user, "passwd": spec.user},
-        headers=headers,
-        allow_redirects=False,
-        timeout=timeout,
-    ) as resp:
-        await resp.read()
-        if resp.status >= 400:
-            raise LoginFailed(f"login as {spec.user} at {url} failed: HTTP {resp.status}")
+    try:
+        async with session.post(
+            url, data=form(spec.user), headers=headers, allow_redirects=False, timeout=timeout
+        ) as resp:
+            await resp.read()
+            status, cookie = resp.status, bool(resp.cookies)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        if isinstance(exc, LoginFailed):
+            raise
+        reason = str(exc) or type(exc).__name__
+        raise LoginFailed(f"login as {spec.user} at {url} failed: {reason}") from None
+    refused = refusal(spec.user, url, status, cookie)
+    if refused is not None:
+        raise refused
 
 
 async def run_probe(
@@ -208,14 +211,7 @@ async def run_probe(
         connector=_connector(target, spec), cookie_jar=aiohttp.CookieJar(unsafe=True)
     ) as session:
         if spec.user:
-            try:
-                await _login(session, target, spec)
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                if isinstance(exc, LoginFailed):
-                    raise
-                raise LoginFailed(
-                    f"login as {spec.user} failed: {str(exc) or type(exc).__name__}"
-                ) from None
+            await _login(session, target, spec)
         await asyncio.gather(*(worker(session) for _ in range(spec.concurrency)))
     elapsed = time.perf_counter() - started
     return ProbeRun(responses, summarise(responses, elapsed))

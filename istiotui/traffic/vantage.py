@@ -23,16 +23,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urljoin
 
 from istiotui.cluster import exec as pod_exec
+from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.portforward import PortForward
+from istiotui.traffic import commands
 from istiotui.traffic.classify import classifier
 from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target, run_probe
+from istiotui.traffic.login import form_data, login_url, refusal
 from istiotui.traffic.stats import Response, summarise
 
-ClusterKind = Literal["local", "real"]
 # (namespace, label selector) → pods, as the cluster layer lists them.
 PodLister = Callable[[str, str], list[dict]]
 ServiceGetter = Callable[[str, str], dict | None]
@@ -75,7 +76,7 @@ class Vantages:
     _tunnels: dict[int, PortForward] = field(default_factory=dict, compare=False, repr=False)
 
     def ingress_target(self) -> Target:
-        if self.cluster == "local":
+        if self.cluster == ClusterKind.LOCAL:
             try:
                 return self._pod_address(INGRESS_NAMESPACE, INGRESS_SERVICE, INGRESS_PORT)
             except VantageUnavailable as exc:
@@ -101,7 +102,7 @@ class Vantages:
                 "would not go through the mesh. Label the namespace istio-injection=enabled and "
                 "restart the deployment."
             )
-        if self.cluster == "local" and self.sidecar_of is not None:
+        if self.cluster == ClusterKind.LOCAL and self.sidecar_of is not None:
             return Target(
                 resolve_to=self.sidecar_of(pod["status"]["podIP"]),
                 ca_file=self.ca_file,
@@ -129,7 +130,7 @@ class Vantages:
         )
 
     def port_forward_target(self, namespace: str, service: str, port: int) -> Target:
-        if self.cluster == "local":
+        if self.cluster == ClusterKind.LOCAL:
             return self._pod_address(namespace, service, port)
         if self.api_client is None:
             raise VantageUnavailable(
@@ -241,45 +242,55 @@ async def probe(
 ) -> ProbeRun:
     """Run a probe from wherever `target` says: the engine, or an exec in a client pod."""
     if isinstance(target, ExecTarget):
-        return await _exec_probe(spec, target, on_response)
+        return await _ExecProbe(spec, target, on_response).run()
     return await run_probe(spec, target, on_response)
 
 
-async def _exec_probe(
-    spec: ProbeSpec, target: ExecTarget, on_response: Callable[[Response], None] | None
-) -> ProbeRun:
-    classify = classifier(spec.classify)
-    url = target.url(spec.url)
-    headers = dict(spec.headers)
-    if spec.host:
-        headers["Host"] = spec.host
-    loop = asyncio.get_running_loop()
-    responses: list[Response] = []
+class _ExecProbe:
+    """One probe sent by curl or fortio exec'ed in a client pod; its records become the same
+    `Response`s the engine makes, in the order they land."""
 
-    def take(record: pod_exec.Record) -> None:
+    def __init__(
+        self, spec: ProbeSpec, target: ExecTarget, on_response: Callable[[Response], None] | None
+    ) -> None:
+        self.spec, self.target, self.on_response = spec, target, on_response
+        self.classify = classifier(spec.classify)
+        self.url = target.url(spec.url)
+        self.headers = dict(spec.headers)
+        if spec.host:
+            self.headers["Host"] = spec.host
+        self.responses: list[Response] = []
+        self.started = time.perf_counter()
+
+    async def run(self) -> ProbeRun:
+        if self.target.tool == "fortio":
+            await self._fortio()
+        else:
+            if self.spec.user:
+                self.headers["Cookie"] = await asyncio.to_thread(self._login, self.spec.user)
+            await self._curl()
+        elapsed = time.perf_counter() - self.started
+        return ProbeRun(self.responses, summarise(self.responses, elapsed))
+
+    def _take(self, record: commands.Record) -> None:
         body, got = record.body, record.headers
-        resp = Response(
-            record.status,
-            record.latency,
-            classify(record.status, got, body, record.latency),
-            record.error,
-            got,
-            body,
-        )
-        responses.append(resp)
-        if on_response is not None:
-            on_response(resp)
+        klass = self.classify(record.status, got, body, record.latency)
+        resp = Response(record.status, record.latency, klass, record.error, got, body)
+        self.responses.append(resp)
+        if self.on_response is not None:
+            self.on_response(resp)
 
-    def exec_(
-        argv: list[str], timeout: float, on_stdout: Callable[[str], None] | None = None
+    def _exec(
+        self, argv: list[str], timeout: float, on_stdout: Callable[[str], None] | None = None
     ) -> pod_exec.ExecResult:
+        t = self.target
         try:
             result = pod_exec.run(
-                target.api_client,
-                target.namespace,
-                target.pod,
+                t.api_client,
+                t.namespace,
+                t.pod,
                 argv,
-                target.container,
+                t.container,
                 timeout=timeout,
                 on_stdout=on_stdout,
             )
@@ -287,98 +298,101 @@ async def _exec_probe(
             raise VantageUnavailable(str(exc)) from None
         if result.code in (126, 127):
             raise VantageUnavailable(
-                f"pod {target.namespace}/{target.pod} cannot run {argv[0]}: {result.stderr.strip()}"
+                f"pod {t.namespace}/{t.pod} cannot run {argv[0]}: {result.stderr.strip()}"
             )
         return result
 
-    started = time.perf_counter()
-    if target.tool == "fortio":
+    async def _fortio(self) -> None:
+        spec = self.spec
         if spec.user:
             raise VantageUnavailable("fortio cannot log in: use a curl pod for a logged-in probe")
-        argv = pod_exec.fortio_argv(
-            url,
+        argv = commands.fortio_argv(
+            self.url,
             count=spec.count,
             concurrency=spec.concurrency,
             qps=spec.qps,
             timeout=spec.timeout,
-            headers=headers,
+            headers=self.headers,
             keepalive=spec.keepalive,
         )
         budget = spec.timeout * spec.count / spec.concurrency + EXEC_GRACE
-        result = await asyncio.to_thread(exec_, argv, budget)
-        for record in pod_exec.parse_fortio(result.stdout):
-            take(record)
-    else:
-        if spec.user:
-            headers["Cookie"] = await asyncio.to_thread(_login, exec_, target, spec, headers)
+        result = await asyncio.to_thread(self._exec, argv, budget)
+        for record in commands.parse_fortio(result.stdout):
+            self._take(record)
 
-        async def batch(n: int) -> None:
-            pending = [""]
-            mine: list[int] = []  # this exec's places in `responses`
-
-            def land(record: pod_exec.Record) -> None:
-                mine.append(len(responses))
-                take(record)
-
-            def feed(chunk: str) -> None:
-                records, pending[0] = pod_exec.parse_curl(pending[0] + chunk)
-                for record in records:
-                    loop.call_soon_threadsafe(land, record)
-
-            argv = pod_exec.curl_argv(
-                [url] * n,
-                method=spec.method,
-                headers=headers,
-                timeout=spec.timeout,
-                keepalive=spec.keepalive,
-            )
-            result = await asyncio.to_thread(exec_, argv, spec.timeout * n + EXEC_GRACE, feed)
-            await asyncio.sleep(0)  # let the records queued by `feed` land
-            # curl's reasons arrive on stderr, in order: give each failed request its own.
-            reasons = iter(ln for ln in result.stderr.splitlines() if ln.startswith("curl:"))
-            for i in mine:
-                if responses[i].status is None:
-                    old = responses[i]
-                    responses[i] = Response(None, old.latency, old.klass, next(reasons, old.error))
-
+    async def _curl(self) -> None:
+        spec = self.spec
         if spec.qps > 0:
             # One request per exec, started on the probe's schedule.
             sem = asyncio.Semaphore(spec.concurrency)
 
             async def paced(i: int) -> None:
-                delay = started + i / spec.qps - time.perf_counter()
+                delay = self.started + i / spec.qps - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 async with sem:
-                    await batch(1)
+                    await self._batch(1)
 
             await asyncio.gather(*(paced(i) for i in range(spec.count)))
         else:
             shares = [spec.count // spec.concurrency] * spec.concurrency
             for i in range(spec.count % spec.concurrency):
                 shares[i] += 1
-            await asyncio.gather(*(batch(n) for n in shares if n))
-    elapsed = time.perf_counter() - started
-    return ProbeRun(responses, summarise(responses, elapsed))
+            await asyncio.gather(*(self._batch(n) for n in shares if n))
 
+    async def _batch(self, n: int) -> None:
+        """n requests in one curl; each lands as its record is printed."""
+        loop = asyncio.get_running_loop()
+        pending = ""
+        mine: list[int] = []  # this exec's places in `responses`
 
-def _login(exec_: Callable, target: ExecTarget, spec: ProbeSpec, headers: dict[str, str]) -> str:
-    """Log in through productpage's form from the pod; the session cookie to send after."""
-    login = urljoin(target.url(spec.url), "/login")
-    argv = pod_exec.curl_argv([login], method="POST", headers=headers, timeout=spec.timeout)
-    argv[1:1] = ["-d", f"username={spec.user}&passwd={spec.user}"]
-    result = exec_(argv, spec.timeout + EXEC_GRACE)
-    records, _ = pod_exec.parse_curl(result.stdout)
-    cookie = next(
-        (
-            value.split(";", 1)[0]
-            for r in records
-            for name, value in r.headers.items()
-            if name.lower() == "set-cookie"
-        ),
-        None,
-    )
-    if not records or records[0].status is None or records[0].status >= 400 or cookie is None:
-        got = records[0].status if records else "no answer"
-        raise VantageUnavailable(f"login as {spec.user} from pod {target.pod} failed: {got}")
-    return cookie
+        def land(record: commands.Record) -> None:
+            mine.append(len(self.responses))
+            self._take(record)
+
+        def feed(chunk: str) -> None:  # in the exec's thread
+            nonlocal pending
+            records, pending = commands.parse_curl(pending + chunk)
+            for record in records:
+                loop.call_soon_threadsafe(land, record)
+
+        spec = self.spec
+        argv = commands.curl_argv(
+            [self.url] * n,
+            method=spec.method,
+            headers=self.headers,
+            timeout=spec.timeout,
+            keepalive=spec.keepalive,
+        )
+        result = await asyncio.to_thread(self._exec, argv, spec.timeout * n + EXEC_GRACE, feed)
+        await asyncio.sleep(0)  # let the records queued by `feed` land
+        # curl's reasons arrive on stderr, in order: give each failed request its own.
+        reasons = iter(ln for ln in result.stderr.splitlines() if ln.startswith("curl:"))
+        for i in mine:
+            old = self.responses[i]
+            if old.status is None:
+                self.responses[i] = Response(None, old.latency, old.klass, next(reasons, old.error))
+
+    def _login(self, user: str) -> str:
+        """Log in through productpage's form from the pod; the session cookie to send after."""
+        spec = self.spec
+        url = login_url(self.target.base_url, self.url)
+        argv = commands.curl_argv([url], method="POST", headers=self.headers, timeout=spec.timeout)
+        argv[1:1] = ["-d", form_data(user)]
+        result = self._exec(argv, spec.timeout + EXEC_GRACE)
+        records, _ = commands.parse_curl(result.stdout)
+        cookie = next(
+            (
+                value.split(";", 1)[0]
+                for r in records
+                for name, value in r.headers.items()
+                if name.lower() == "set-cookie"
+            ),
+            None,
+        )
+        status = records[0].status if records else None
+        refused = refusal(user, f"{url} from pod {self.target.pod}", status, cookie is not None)
+        if refused is not None:
+            raise refused
+        assert cookie is not None
+        return cookie

@@ -1,1 +1,2 @@
-"""Textual app, screens and widgets; uses lab, cluster and traffic, never the kubernetes client."""
+"""Textual app, screens and widgets, and the learner's progress; uses lab, cluster, traffic, mesh
+and vms, never the kubernetes client itself."""

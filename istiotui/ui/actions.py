@@ -8,13 +8,13 @@ from textual.widgets import Input, TabbedContent
 
 from istiotui.lab import tunnels
 from istiotui.lab.walk import runs_on
+from istiotui.lab.words import word as t
 from istiotui.mesh.kinds import lookup
-from istiotui.ui.registry import ENV as ENVIRONMENT  # not the screen: it loads the VM layer
+from istiotui.ui.keymap import ENV as ENVIRONMENT  # not the screen: it loads the VM layer
 from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.modals import ChooseContainer, ConfirmQuit
 from istiotui.ui.widgets.outline import Outline
 from istiotui.ui.widgets.resource_tree import ResourceTree
-from istiotui.ui.words import t
 
 if TYPE_CHECKING:
     from istiotui.ui.app import IstioTui

@@ -25,15 +25,16 @@ from textual.widgets import Input, TabbedContent, Tree
 
 from istiotui.lab import model as m
 from istiotui.lab.tunnels import Tunnel
+from istiotui.lab.words import word as t
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.mesh.summary import istio_version
+from istiotui.ui import learner_progress as prog
 from istiotui.ui import messages as msg
-from istiotui.ui import progress as prog
 from istiotui.ui.actions import Actions
 from istiotui.ui.commands import LabCommands
-from istiotui.ui.progress import StepState
-from istiotui.ui.registry import ENV, bindings
+from istiotui.ui.keymap import ENV, bindings
+from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.screens.modals import ConfirmApply, TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
@@ -44,7 +45,6 @@ from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
-from istiotui.ui.words import t
 from istiotui.ui.workers import Workers
 
 if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker

@@ -10,66 +10,25 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import yaml
 
-from istiotui.cluster.connection import ClusterUnreachable
+from istiotui.cluster.connection import ClusterKind, ClusterUnreachable
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.watch import Watcher, WatchEvent
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
+from istiotui.lab.plan import DiffResult, dry_run
 from istiotui.lab.session import Session
 from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.verify import StepReport, spec_of, target_of, verify_step
-from istiotui.mesh.analysis import Finding, analyze, overlay
-from istiotui.mesh.diff import ObjectDiff, diff_object, normalise
-from istiotui.mesh.kinds import lookup
+from istiotui.mesh.diff import normalise
 from istiotui.mesh.summary import istio_version
 from istiotui.traffic.stats import Response
 from istiotui.traffic.vantage import probe as probe_from
-from istiotui.ui.store import TREE_KINDS, Key, key_of
+from istiotui.ui.store import TREE_KINDS, Key
 
 Connector = Callable[[], Session]
-
-
-@dataclass(frozen=True)
-class DiffResult:
-    diffs: tuple[ObjectDiff, ...]
-    findings: tuple[Finding, ...]
-
-
-def _bodies(manifest: m.Manifest, namespace: str | None) -> list[dict]:
-    """The manifest's objects as `kubectl apply -n NS` would send them."""
-    out = []
-    for body in manifest.bodies:
-        kind = lookup(body.get("kind", ""))
-        meta = dict(body.get("metadata") or {})
-        if namespace and (kind is None or kind.namespaced) and not meta.get("namespace"):
-            meta["namespace"] = namespace
-        out.append({**body, "metadata": meta})
-    return out
-
-
-def _ref_body(ref: m.ObjectRef) -> dict:
-    kind = lookup(ref.kind)
-    if kind is None:
-        raise ClusterError(f"unknown kind {ref.kind!r}")
-    meta = {"name": ref.name}
-    if ref.namespace and kind.namespaced:
-        meta["namespace"] = ref.namespace
-    return {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": meta}
-
-
-def flat_actions(actions: Iterable[m.Action], cluster: str) -> list[m.Action]:
-    """The actions that will really run here (an istioctl on the local cluster: its stand-ins)."""
-    out: list[m.Action] = []
-    for action in actions:
-        if isinstance(action, m.Istioctl) and cluster == "local":
-            out += flat_actions(action.local, cluster)
-        else:
-            out.append(action)
-    return out
 
 
 class Backend:
@@ -81,7 +40,7 @@ class Backend:
         self._closing = threading.Event()
 
     @property
-    def cluster(self) -> str:
+    def cluster(self) -> ClusterKind:
         return self.session.cluster
 
     def describe(self) -> tuple[str, str, str, str]:
@@ -129,47 +88,7 @@ class Backend:
 
     def diff(self, step: m.Step, live: Iterable[dict]) -> DiffResult:
         """The step's changes as the server would make them (dry run), and findings after it."""
-        diffs: list[ObjectDiff] = []
-        applied: list[dict] = []
-        deleted: list[dict] = []
-        for action in flat_actions(step.actions, self.cluster):
-            try:
-                if isinstance(action, m.Apply | m.Create):
-                    applied += self._dry_run(action, diffs)
-                elif isinstance(action, m.DeleteManifest | m.DeleteObject):
-                    deleted += self._would_delete(action, diffs)
-            except ClusterError as exc:
-                # Worded as the executor words it: where the action is written, then the reason.
-                raise ClusterError(f"{action.source}: {action.verb}: {exc}") from None
-        touched = {key_of(o) for o in (*applied, *deleted)}
-        after = overlay(live, applied, deleted)
-        findings = tuple(f for f in analyze(after) if (f.kind, f.namespace, f.name) in touched)
-        return DiffResult(tuple(diffs), findings)
-
-    def _dry_run(self, action: m.Apply | m.Create, diffs: list[ObjectDiff]) -> list[dict]:
-        bodies = _bodies(action.manifest, action.namespace)
-        results = self.session.objects.apply(bodies, dry_run=True)
-        for body, result in zip(bodies, results, strict=True):
-            diffs.append(diff_object(result.before, result.after, body))
-        return [r.after for r in results]
-
-    def _would_delete(
-        self, action: m.DeleteManifest | m.DeleteObject, diffs: list[ObjectDiff]
-    ) -> list[dict]:
-        if isinstance(action, m.DeleteManifest):
-            targets = _bodies(action.manifest, action.namespace)
-        else:
-            targets = [_ref_body(action.target)]
-        gone = []
-        for body in targets:
-            meta = body["metadata"]
-            live = self.session.objects.get(
-                body["apiVersion"], body["kind"], meta["name"], meta.get("namespace")
-            )
-            if live is not None:
-                diffs.append(diff_object(live, None))
-                gone.append(live)
-        return gone
+        return dry_run(self.session.objects, step, self.cluster, live)
 
     def run(self, actions: Iterable[m.Action], progress: Callable[[str], None]) -> None:
         """Carry out actions; StepFailed (with file:line) when one is rejected."""
@@ -206,4 +125,4 @@ class Backend:
         )
 
 
-__all__ = ["Backend", "ClusterUnreachable", "Connector", "DiffResult", "flat_actions"]
+__all__ = ["Backend", "ClusterUnreachable", "Connector", "DiffResult"]

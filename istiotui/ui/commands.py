@@ -7,8 +7,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from istiotui.ui.registry import ACTIONS, GROUP_TITLES
-from istiotui.ui.words import t
+from istiotui.lab.words import word as t
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
 
 
 class LabCommands(Provider):

@@ -17,9 +17,9 @@ from istiotui.lab import model as m
 from istiotui.lab.logs import with_flag_notes
 from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.walk import catch_up
+from istiotui.lab.words import word as t
 from istiotui.ui import messages as msg
 from istiotui.ui.store import Key
-from istiotui.ui.words import t
 
 if TYPE_CHECKING:
     from istiotui.cluster.watch import WatchEvent

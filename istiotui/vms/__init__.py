@@ -8,7 +8,7 @@ Sits below `ui/` (the Environment screen) and uses nothing above it. The interfa
     `.problem` (None, or why Vagrant could not answer: no vagrant, no provider, bad settings).
   - `.ssh_details(machine) -> SshDetails` (host, port, user, identity_file; `.command()`).
   - `.ssh_command(machine) -> ShellCommand` (`vagrant ssh <machine>`, to run on the TTY).
-  - `.start(Action.UP | HALT | PROVISION, machine=None) -> ActionRun`: iterate `.events()`
+  - `.start(VagrantAction.UP | HALT | PROVISION, machine=None) -> ActionRun`: iterate `.events()`
     in a thread worker (OutputLine, ProgressChanged, then one ActionFinished); `.cancel()`.
 - Errors are `VmError` (and its `SettingsError`, `VagrantNotFound`), worded for the user.
 """
@@ -21,16 +21,18 @@ import logging
 # itself, in words for the user, so the library's log line would only garble the screen.
 logging.getLogger("vagrant").setLevel(logging.ERROR)
 
+from istiotui.vms.action_progress import ActionProgress, MachineProgress  # noqa: E402
 from istiotui.vms.actions import (  # noqa: E402
-    Action,
     ActionEvent,
     ActionFinished,
     ActionRun,
     OutputLine,
     ProgressChanged,
+    VagrantAction,
 )
 from istiotui.vms.errors import SettingsError, VagrantNotFound, VmError  # noqa: E402
-from istiotui.vms.lab import (  # noqa: E402
+from istiotui.vms.settings import LabSettings, MachineSpec, load_settings  # noqa: E402
+from istiotui.vms.vagrant_lab import (  # noqa: E402
     LabStatus,
     MachineState,
     ShellCommand,
@@ -38,11 +40,8 @@ from istiotui.vms.lab import (  # noqa: E402
     VagrantLab,
     find_lab_root,
 )
-from istiotui.vms.progress import ActionProgress, MachineProgress  # noqa: E402
-from istiotui.vms.settings import LabSettings, MachineSpec, load_settings  # noqa: E402
 
 __all__ = [
-    "Action",
     "ActionEvent",
     "ActionFinished",
     "ActionProgress",
@@ -57,6 +56,7 @@ __all__ = [
     "SettingsError",
     "ShellCommand",
     "SshDetails",
+    "VagrantAction",
     "VagrantLab",
     "VagrantNotFound",
     "VmError",

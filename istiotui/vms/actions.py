@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from istiotui.vms import machine_readable
+from istiotui.vms.action_progress import ActionProgress, ProgressTracker
 from istiotui.vms.process_tree import ProcessTree, for_platform, stop
-from istiotui.vms.progress import ActionProgress, ProgressTracker
 from istiotui.vms.settings import MachineSpec
 
 # How long Vagrant gets to clean up after an interrupt (it finishes the current step, as it
@@ -30,7 +30,7 @@ INTERRUPT_GRACE_S = 30.0
 TERMINATE_GRACE_S = 5.0
 
 
-class Action(enum.StrEnum):
+class VagrantAction(enum.StrEnum):
     UP = "up"
     HALT = "halt"
     PROVISION = "provision"
@@ -82,7 +82,7 @@ class ActionRun:
     def __init__(
         self,
         vagrant_exe: str,
-        action: Action,
+        action: VagrantAction,
         machine: str | None,
         machines: Sequence[MachineSpec],
         root: Path,

@@ -11,7 +11,7 @@ import aiohttp
 from istiotui.local import api_tls
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.controller import Controller
-from istiotui.local.registry import on_create
+from istiotui.local.defaulting import on_create
 from istiotui.local.state import StateDir
 from istiotui.local.store import Store
 from istiotui.local.workloads.runtime import WorkloadRuntime

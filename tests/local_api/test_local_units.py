@@ -14,8 +14,9 @@ from istiotui.local import status as st
 from istiotui.local.controller import pod_suffix, template_hash
 from istiotui.local.store import Store
 from istiotui.mesh import kinds
+from istiotui.mesh.durations import human_duration
 from istiotui.mesh.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from istiotui.mesh.tables import human_duration, table
+from istiotui.mesh.tables import table
 
 POD = kinds.by_kind("", "Pod")
 CM = kinds.by_kind("", "ConfigMap")

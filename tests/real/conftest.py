@@ -1,5 +1,5 @@
 """One real local API server per session (started as users start it), used as the cluster the
-real-cluster code paths talk to: exec, port-forward, discovery, contexts and limited users."""
+real-cluster code paths talk to: exec, port-forward, served versions, contexts and limited users."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Exec served by the local API over WebSocket: the kubernetes client (istiotui.cluster.exec) and
-kubectl 1.32 run commands in pods, the local way (curl and fortio are this project's clients)."""
+"""Exec served by the local API over WebSocket: the kubernetes client (istiotui.cluster.exec, the
+probes' commands from istiotui.traffic.commands) and kubectl 1.32 run commands in pods, the local
+way (curl and fortio are this project's clients)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from kubernetes import client
 
 from istiotui.cluster import exec as pod_exec
 from istiotui.cluster.errors import ClusterError
+from istiotui.traffic import commands
 from real.helpers import CURL_IMAGE, FORTIO_IMAGE, listener, pod_manifest, running_pod, wait_for
 
 
@@ -72,9 +74,9 @@ def test_curl_probe_records_from_many_requests(
     with listener(ip, "web-2") as port:
         base = f"http://{ip}:{port}"
         urls = [f"{base}/a?status=200", f"{base}/b?status=503", f"http://{ip}:1/closed"]
-        argv = pod_exec.curl_argv(urls, headers={"Host": "httpbin.example"}, timeout=5)
+        argv = commands.curl_argv(urls, headers={"Host": "httpbin.example"}, timeout=5)
         result = pod_exec.run(api, namespace, "curl", argv)
-    records, rest = pod_exec.parse_curl(result.stdout, result.stderr)
+    records, rest = commands.parse_curl(result.stdout, result.stderr)
     assert rest == ""
     assert [r.status for r in records] == [200, 503, None]
     assert records[0].headers["x-served-by"] == "web-2"
@@ -87,12 +89,12 @@ def test_fortio_load_json_from_a_fortio_pod(api: client.ApiClient, namespace: st
     pod = running_pod(api, namespace, pod_manifest("fortio", FORTIO_IMAGE))
     ip = pod["status"]["podIP"]
     with listener(ip, "web-3") as port:
-        argv = pod_exec.fortio_argv(
+        argv = commands.fortio_argv(
             f"http://{ip}:{port}/get?status=503", count=12, concurrency=3, qps=0, timeout=5
         )
         result = pod_exec.run(api, namespace, "fortio", argv, "fortio")
     assert result.code == 0, result.stderr
-    records = pod_exec.parse_fortio(result.stdout)
+    records = commands.parse_fortio(result.stdout)
     assert [r.status for r in records] == [503] * 12
 
 

@@ -12,8 +12,8 @@ from ui_data import LARGE, SMALL, bookinfo, rounds_and_verdict, settle, version_
 
 from istiotui.cli.session import open_session
 from istiotui.ui import messages as msg
-from istiotui.ui.progress import StepState
-from istiotui.ui.registry import ACTIONS
+from istiotui.ui.keymap import ACTIONS
+from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.modals import ChooseContainer, ConfirmApply
 from istiotui.ui.widgets.keybar import KeyBar

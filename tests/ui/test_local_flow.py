@@ -19,9 +19,9 @@ from ui_data import LARGE, settle
 
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
+from istiotui.lab.plan import flat_actions
 from istiotui.lab.walk import catch_up
-from istiotui.ui.backend import flat_actions
-from istiotui.ui.progress import StepState
+from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.modals import ConfirmApply
 from istiotui.ui.widgets.status_line import StatusLine
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from istiotui.cluster.watch import WatchEvent
 from istiotui.traffic.stats import Response
+from istiotui.ui import learner_progress as prog
 from istiotui.ui import messages as msg
-from istiotui.ui import progress as prog
 from istiotui.ui.store import ResourceStore, Traffic
 
 

@@ -16,7 +16,7 @@ from ui_data import LARGE, settle
 
 from istiotui.cli.tui import connector_for
 from istiotui.lab import model as m
-from istiotui.ui.progress import StepState
+from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.modals import ChooseContainer, ConfirmApply, TextViewer
 from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import StatusLine

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from istiotui.mesh import summary as s
+from istiotui.mesh.labels import selects
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -74,12 +75,15 @@ def test_pod_ready_restarts_and_age() -> None:
             "containerStatuses": [{"ready": True, "restartCount": 3}, {"ready": False}],
         },
     }
-    assert s.summarise(pod, NOW) == "1/2 Running restarts 3 2h"
+    assert s.summarise(pod, NOW) == "1/2 Running restarts 3 120m"  # kubectl: minutes up to 3h
 
 
 def test_age_units_like_kubectl() -> None:
     assert s.age("2025-12-31T23:59:15Z", NOW) == "45s"
     assert s.age("2025-12-29T00:00:00Z", NOW) == "3d"
+    # kubectl's rules, not the largest unit alone: 5m30s, 2d5h.
+    assert s.age("2025-12-31T23:54:30Z", NOW) == "5m30s"
+    assert s.age("2025-12-29T19:00:00Z", NOW) == "2d5h"
     assert s.age(None, NOW) == "?"
     assert s.age("yesterday", NOW) == "?"
 
@@ -111,9 +115,10 @@ def test_deployment_service_gateway_serviceentry() -> None:
 
 
 def test_selector_and_istio_version() -> None:
-    assert s.selects({"app": "reviews"}, {"app": "reviews", "version": "v1"})
-    assert not s.selects({"app": "reviews"}, {"app": "ratings"})
-    assert not s.selects({}, {"app": "reviews"})
+    assert selects({"app": "reviews"}, {"app": "reviews", "version": "v1"}, empty_selects_all=False)
+    assert not selects({"app": "reviews"}, {"app": "ratings"}, empty_selects_all=False)
+    assert not selects({}, {"app": "reviews"}, empty_selects_all=False)
+    assert selects(None, {"app": "reviews"}, empty_selects_all=True)
     istiod = {
         "metadata": {"name": "istiod"},
         "spec": {"template": {"spec": {"containers": [{"image": "docker.io/istio/pilot:1.24.2"}]}}},

@@ -9,11 +9,11 @@ import pytest
 from vms_helpers import NO_PROVIDER_ENV, no_builtin_provider
 
 from istiotui.vms import (
-    Action,
     ActionFinished,
     OutputLine,
     ProgressChanged,
     SettingsError,
+    VagrantAction,
     VagrantLab,
 )
 
@@ -31,7 +31,7 @@ def _collect(run) -> tuple[list[OutputLine], list[ProgressChanged], ActionFinish
 def test_halt_streams_each_machines_lines_and_reaches_full_progress(
     provider_usable: str, lab_dir: Path
 ) -> None:
-    with VagrantLab(lab_dir).start(Action.HALT) as run:
+    with VagrantLab(lab_dir).start(VagrantAction.HALT) as run:
         lines, progress, finished = _collect(run)
     assert finished.ok and finished.returncode == 0 and finished.error is None
     assert {line.machine for line in lines} == {"master", "worker1", "worker2"}
@@ -46,7 +46,7 @@ def test_halt_streams_each_machines_lines_and_reaches_full_progress(
 def test_provisioning_one_machine_tracks_only_that_machine(
     provider_usable: str, lab_dir: Path
 ) -> None:
-    with VagrantLab(lab_dir).start(Action.PROVISION, "worker2") as run:
+    with VagrantLab(lab_dir).start(VagrantAction.PROVISION, "worker2") as run:
         assert run.argv[-2:] == ["--machine-readable", "worker2"]
         lines, _, finished = _collect(run)
     assert finished.ok
@@ -57,7 +57,7 @@ def test_provisioning_one_machine_tracks_only_that_machine(
 def test_a_failing_action_finishes_with_vagrants_error(vagrant_exe: str, lab_dir: Path) -> None:
     no_builtin_provider()
     # halt, not up: harmless wherever this runs.
-    with VagrantLab(lab_dir, env=NO_PROVIDER_ENV).start(Action.HALT) as run:
+    with VagrantLab(lab_dir, env=NO_PROVIDER_ENV).start(VagrantAction.HALT) as run:
         lines, _, finished = _collect(run)
     assert not finished.ok and finished.returncode != 0 and not finished.cancelled
     assert finished.error is not None
@@ -68,11 +68,11 @@ def test_a_failing_action_finishes_with_vagrants_error(vagrant_exe: str, lab_dir
 
 def test_an_unknown_machine_is_refused_before_vagrant_starts(lab_dir: Path) -> None:
     with pytest.raises(SettingsError, match="no machine named 'worker3'"):
-        VagrantLab(lab_dir).start(Action.HALT, "worker3")
+        VagrantLab(lab_dir).start(VagrantAction.HALT, "worker3")
 
 
 def test_cancel_stops_vagrant_and_its_whole_process_group(vagrant_exe: str, lab_dir: Path) -> None:
-    run = VagrantLab(lab_dir).start(Action.HALT)
+    run = VagrantLab(lab_dir).start(VagrantAction.HALT)
     with run:
         run.cancel(interrupt_grace=10.0)
         *_, finished = _collect(run)

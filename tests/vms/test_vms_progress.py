@@ -9,8 +9,8 @@ from pathlib import Path
 from vms_helpers import SCRIPTS
 
 from istiotui.vms import load_settings
+from istiotui.vms.action_progress import ProgressTracker
 from istiotui.vms.machine_readable import error_exit, parse, parse_line
-from istiotui.vms.progress import ProgressTracker
 
 ROOT = SCRIPTS.parent
 

@@ -11,14 +11,14 @@ import vagrant
 from vms_helpers import NO_PROVIDER_ENV, copy_lab, edit_settings, no_builtin_provider
 
 from istiotui.vms import (
-    Action,
     SettingsError,
+    VagrantAction,
     VagrantLab,
     VagrantNotFound,
     VmError,
     find_lab_root,
 )
-from istiotui.vms.lab import ROOT_ENV, ssh_details_from_config
+from istiotui.vms.vagrant_lab import ROOT_ENV, ssh_details_from_config
 
 
 def test_status_reads_the_not_created_machines(provider_usable: str, lab_dir: Path) -> None:
@@ -70,7 +70,7 @@ def test_without_vagrant_everything_says_it_is_not_installed(
     assert status.problem is not None and "Vagrant is not installed" in status.problem
     assert [m.name for m in status.machines] == ["master", "worker1", "worker2"]
     with pytest.raises(VagrantNotFound):
-        lab.start(Action.UP)
+        lab.start(VagrantAction.UP)
     with pytest.raises(VagrantNotFound):
         lab.ssh_command("master")
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from istiotui.local.istio_release import HUB, ISTIO_VERSION, PROXY_IMAGE
 from istiotui.local.pilot.model import PilotError
 
-ISTIO_VERSION = "1.24.0"  # the release the lab installs (istio-1.24.0)
-HUB = "docker.io/istio"
-PROXY_IMAGE = f"{HUB}/proxyv2:{ISTIO_VERSION}"
 # Profiles whose install includes istiod (istioctl's `empty` and `remote` do not).
 CONTROL_PLANE_PROFILES = {"default", "demo", "minimal", "preview", "ambient", "openshift"}
 _KINDS = {

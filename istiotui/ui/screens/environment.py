@@ -22,8 +22,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
 from istiotui.lab.model import Lang
+from istiotui.lab.words import word as t
 from istiotui.ui import messages as msg
-from istiotui.ui.registry import ENV, by_id, screen_actions
+from istiotui.ui.keymap import ENV, by_id, screen_actions
 from istiotui.ui.widgets.vm_panels import (
     VmKeyBar,
     VmLog,
@@ -31,15 +32,14 @@ from istiotui.ui.widgets.vm_panels import (
     details_text,
     progress_text,
 )
-from istiotui.ui.words import t
 from istiotui.vms import (
-    Action,
     ActionFinished,
     ActionRun,
     MachineState,
     OutputLine,
     ProgressChanged,
     SshDetails,
+    VagrantAction,
     VagrantLab,
     VmError,
 )
@@ -267,13 +267,13 @@ class EnvironmentScreen(ModalScreen[None]):
         self.query_one(VmTable).action_cursor_up()
 
     def action_vm_up(self) -> None:
-        self._confirm_then(Action.UP, "env_confirm_up")
+        self._confirm_then(VagrantAction.UP, "env_confirm_up")
 
     def action_vm_halt(self) -> None:
-        self._confirm_then(Action.HALT, "env_confirm_halt")
+        self._confirm_then(VagrantAction.HALT, "env_confirm_halt")
 
     def action_vm_provision(self) -> None:
-        self._start(Action.PROVISION)
+        self._start(VagrantAction.PROVISION)
 
     def action_vm_target(self) -> None:
         self.target_all = not self.target_all
@@ -319,7 +319,7 @@ class EnvironmentScreen(ModalScreen[None]):
     def _machine(self) -> str | None:
         return None if self.target_all or self.selected is None else self.selected.name
 
-    def _confirm_then(self, action: Action, question: str) -> None:
+    def _confirm_then(self, action: VagrantAction, question: str) -> None:
         if not self._can_start():
             return
         machine = self._machine()
@@ -342,7 +342,7 @@ class EnvironmentScreen(ModalScreen[None]):
             return False
         return True
 
-    def _start(self, action: Action) -> None:
+    def _start(self, action: VagrantAction) -> None:
         if not self._can_start() or self.open_lab is None:
             return
         self.busy = True
@@ -376,7 +376,7 @@ class EnvironmentScreen(ModalScreen[None]):
         self.post_message(msg.VmSshDetailsRead(machine, details))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vagrant")
-    def run_vagrant(self, action: Action, machine: str | None) -> None:
+    def run_vagrant(self, action: VagrantAction, machine: str | None) -> None:
         try:
             run = self.open_lab().start(action, machine)
         except (VmError, OSError) as exc:

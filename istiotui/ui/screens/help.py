@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from istiotui.lab.model import Lang
-from istiotui.ui.registry import ACTIONS, GROUP_TITLES
+from istiotui.lab.words import word as t
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
 from istiotui.ui.widgets.keybar import key_label
-from istiotui.ui.words import t
 
 
 def help_rows(lang: Lang) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from istiotui.lab.model import Lang
-from istiotui.ui.words import t
+from istiotui.lab.words import word as t
 
 
 class ConfirmApply(ModalScreen[bool]):

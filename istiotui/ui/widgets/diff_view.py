@@ -9,9 +9,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from istiotui.lab.model import Lang
+from istiotui.lab.words import word as t
 from istiotui.mesh.analysis import Finding, Severity
 from istiotui.mesh.diff import ObjectDiff
-from istiotui.ui.words import t
 
 _SIGN_STYLE = {"+": "green", "-": "red", "@": "cyan", " ": ""}
 _CHANGE = {"create": "+ new", "update": "~ changed", "delete": "- removed", "unchanged": "= same"}

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from istiotui.lab.model import Lang
-from istiotui.ui.registry import ACTIONS
+from istiotui.ui.keymap import ACTIONS
 
 
 def key_label(keys: str, key_display: str | None) -> str:

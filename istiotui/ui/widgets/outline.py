@@ -7,7 +7,7 @@ from textual.widgets.tree import TreeNode
 
 from istiotui.lab import model as m
 from istiotui.lab.walk import runs_on
-from istiotui.ui.progress import Progress
+from istiotui.ui.learner_progress import Progress
 
 
 def step_label(step: m.Step, progress: Progress, lang: m.Lang, cluster: str | None) -> str:

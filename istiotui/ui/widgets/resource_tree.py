@@ -15,7 +15,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from istiotui.mesh.analysis import Finding, Severity
-from istiotui.mesh.summary import selects, summarise
+from istiotui.mesh.labels import selects
+from istiotui.mesh.summary import summarise
 from istiotui.ui.store import Key, ResourceStore, key_of
 
 SHOWN_KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "Service")
@@ -91,7 +92,11 @@ class ResourceTree(Tree[Key]):
             for dep in store.of_kind("Deployment", namespace):
                 selector = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels")
                 children = [
-                    p for p in pods if selects(selector, (p.get("metadata") or {}).get("labels"))
+                    p
+                    for p in pods
+                    if selects(
+                        selector, (p.get("metadata") or {}).get("labels"), empty_selects_all=False
+                    )
                 ]
                 owned |= {key_of(p) for p in children}
                 if not (matches(dep) or any(matches(p) for p in children)):
@@ -119,3 +124,8 @@ class ResourceTree(Tree[Key]):
     def selected_key(self) -> Key | None:
         node = self.cursor_node
         return node.data if node is not None else None
+
+
+def _selected(selector: dict | None, pod: dict) -> bool:
+    # A Deployment without matchLabels owns no pod in the tree.
+    return selects(selector, (pod.get("metadata") or {}).get("labels"), empty_selects_all=False)

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from istiotui.lab.model import Lang
 from istiotui.lab.tunnels import Tunnel
-from istiotui.ui.words import t
+from istiotui.lab.words import word as t
 
 
 @dataclass

@@ -6,7 +6,7 @@ from textual.widgets import Markdown
 
 from istiotui.lab import model as m
 from istiotui.lab.describe import action_line, expectation_line, probe_line
-from istiotui.lab.i18n import word
+from istiotui.lab.words import word
 
 
 def step_markdown(lab: m.Lab, step: m.Step, lang: m.Lang) -> str:

@@ -16,8 +16,8 @@ from textual.widgets import Static
 
 from istiotui.lab import model as m
 from istiotui.lab.describe import expectation_line
+from istiotui.lab.words import word as t
 from istiotui.ui.store import Traffic
-from istiotui.ui.words import t
 
 if TYPE_CHECKING:  # verifying (probes, aiohttp) loads when a step is first verified
     from textual_plotext import PlotextPlot

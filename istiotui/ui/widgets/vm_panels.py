@@ -12,9 +12,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, RichLog
 
 from istiotui.lab.model import Lang
-from istiotui.ui.registry import ENV, by_id, screen_actions
+from istiotui.lab.words import word as t
+from istiotui.ui.keymap import ENV, by_id, screen_actions
 from istiotui.ui.widgets.keybar import key_label
-from istiotui.ui.words import t
 from istiotui.vms import ActionProgress, MachineState, OutputLine, SshDetails
 
 STATE_STYLES = {"running": "green", "unknown": "yellow", "not_created": "dim"}

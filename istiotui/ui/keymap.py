@@ -1,4 +1,5 @@
-"""The one registry of the app's actions: bindings, footer, help screen and palette come from it.
+"""The keymap: the one list of the app's actions; bindings, footer, help screen and palette come
+from it.
 
 Names are scoped ("step.apply", "view.tree") so the help screen can group them and the palette can
 show "Step: Apply". Descriptions are bilingual; the app picks the language at render time.

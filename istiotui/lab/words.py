@@ -1,10 +1,33 @@
-"""The interface's own words in both languages (the lab's texts come from the lab)."""
+"""The interface's own words in both languages, around the lab's own texts: one table for the
+CLI (`istiotui lab show`) and the app. `{field}`s are filled from keyword arguments.
+"""
 
 from __future__ import annotations
 
 from istiotui.lab.model import Lang
 
-_WORDS: dict[str, tuple[str, str]] = {
+_WORDS: dict[str, tuple[str, str]] = {  # key → (Spanish, English)
+    # the lab as the CLI and the step view print it
+    "section": ("Sección", "Section"),
+    "commands": ("Comandos", "Commands"),
+    "applies": ("Aplica", "Applies"),
+    "cleanup": ("Limpieza", "Cleanup"),
+    "probes": ("Sondas", "Probes"),
+    "expect": ("Comprobaciones", "Checks"),
+    "expected": ("Resultado esperado", "Expected result"),
+    "requires": ("Parte de", "Starts from"),
+    "where": ("Dónde", "Where"),
+    "where.any": ("cualquier clúster", "any cluster"),
+    "where.real": ("solo clúster real", "real cluster only"),
+    "where.local": ("solo clúster local", "local cluster only"),
+    "namespace": ("namespace", "namespace"),
+    "nothing": ("(nada)", "(nothing)"),
+    "unknown_step": ("paso desconocido", "unknown step"),
+    "did_you_mean": ("¿quisiste decir", "did you mean"),
+    "on_local": ("en el clúster local", "on the local cluster"),
+    "by_hand": ("a mano", "by hand"),
+    "on_host": ("en tu máquina", "on your machine"),
+    # the app
     "connecting": ("conectando…", "connecting…"),
     "offline": ("sin clúster", "no cluster"),
     "not_connected": ("sin conexión", "not connected"),
@@ -142,7 +165,8 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: Lang, **fields: object) -> str:
+def word(key: str, lang: Lang, **fields: object) -> str:
+    """One of the interface's own words in `lang`."""
     es, en = _WORDS[key]
     text = es if lang == "es" else en
     return text.format(**fields) if fields else text

@@ -22,7 +22,7 @@ import vagrant
 
 from istiotui import settings
 from istiotui.vms import machine_readable
-from istiotui.vms.actions import Action, ActionRun
+from istiotui.vms.actions import ActionRun, VagrantAction
 from istiotui.vms.errors import SettingsError, VagrantNotFound, VmError
 from istiotui.vms.settings import SETTINGS_NAME, LabSettings, MachineSpec, load_settings
 
@@ -204,7 +204,7 @@ class VagrantLab:
         self.settings().machine(machine)
         return ShellCommand((self.vagrant_exe(), "ssh", machine), self.root, self.env())
 
-    def start(self, action: Action, machine: str | None = None) -> ActionRun:
+    def start(self, action: VagrantAction, machine: str | None = None) -> ActionRun:
         """Start `vagrant <action> [machine]`; iterate the run's events() from a worker."""
         specs = self.settings().machines()
         if machine is not None:

@@ -10,10 +10,10 @@ import hashlib
 import ipaddress
 
 from istiotui.local import status as st
+from istiotui.local.istio_release import PROXY_IMAGE
 from istiotui.local.store import Store
 from istiotui.mesh.kinds import Kind, by_kind
 
-PROXY_IMAGE = "docker.io/istio/proxyv2:1.24.0"
 SERVICE_NET = ipaddress.IPv4Network("10.96.0.0/12")
 KUBERNETES_SERVICE_IP = "10.96.0.1"
 NODE_NAME = "istiotui-local"
