@@ -15,7 +15,8 @@ from pathlib import Path
 
 from istiotui.cli.cluster_rule import choose_cluster
 from istiotui.cli.flags import LOCAL_CONTEXT
-from istiotui.cluster.connection import ClusterKind, ClusterUnreachable, Connection, connect
+from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab.session import Session
 from istiotui.local import addresses

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import urllib3
@@ -18,17 +17,6 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
 DEFAULT_TIMEOUT = 3.0
-
-
-class ClusterKind(StrEnum):
-    """Which kind of cluster a session talks to: the embedded local one, or a real one.
-
-    The one place the two are named; a `StrEnum`, so it prints and compares as the word a lab's
-    `where:` uses.
-    """
-
-    LOCAL = "local"
-    REAL = "real"
 
 
 class ClusterUnreachable(Exception):

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from istiotui import process_group
-from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
 from istiotui.lab.plan import StepFailed, bodies, failed, ref_body

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
 from istiotui.mesh.analysis import Finding, analyze, overlay

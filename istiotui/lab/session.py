@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from istiotui.cluster.connection import ClusterKind, Connection
+from istiotui.cluster.connection import Connection
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
 from istiotui.traffic.vantage import Vantages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from istiotui.cluster.connection import ClusterKind
+from istiotui.cluster.kind import ClusterKind
 from istiotui.lab import model as m
 
 

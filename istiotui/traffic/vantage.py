@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from istiotui.cluster import exec as pod_exec
-from istiotui.cluster.connection import ClusterKind
 from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.portforward import PortForward
 from istiotui.traffic import commands
 from istiotui.traffic.classify import classifier

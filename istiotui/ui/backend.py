@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 
 import yaml
 
-from istiotui.cluster.connection import ClusterKind, ClusterUnreachable
+from istiotui.cluster.connection import ClusterUnreachable
 from istiotui.cluster.errors import ClusterError
+from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.watch import Watcher, WatchEvent
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from istiotui.cluster.connection import ClusterKind
+from istiotui.cluster.kind import ClusterKind
 from istiotui.lab import model as m
 from istiotui.lab.plan import StepFailed, bodies, flat_actions, ref_body
 
