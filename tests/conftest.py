@@ -53,6 +53,8 @@ class LocalClusterHandle:
 
 
 StartLocal = Callable[..., LocalClusterHandle]
+# Blocks that modules starting clusters of their own (not through this fixture) keep for them.
+RESERVED_BLOCKS = {7: "tests/real/test_data_plane.py", 11: "tests/faults/test_lost_terminal_local.py"}
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +64,22 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     from istiotui.local.state import StateDir
 
     started: list[StateDir] = []
+    blocks: dict[Path, int] = {}
+
+    def free_block() -> int:
+        held = {b for root, b in blocks.items() if daemon.status(StateDir(root)) is not None}
+        for candidate in range(1, 12):
+            if candidate not in held and candidate not in RESERVED_BLOCKS:
+                return candidate
+        raise AssertionError(f"every address block is held by a running test cluster: {held}")
 
     def start(name: str, data_plane: bool = True, **extra: str) -> LocalClusterHandle:
         root = tmp_path_factory.mktemp(name)
         state = StateDir(root / "local")  # where StateDir.default() finds it under this root
         env = {
-            # Address block 0 is the learner's; each test cluster takes its own.
-            "ISTIOTUI_LOCAL_BLOCK": str(1 + len(started) % 11),
+            # Address block 0 is the learner's; each test cluster takes one no running cluster of
+            # this session holds (session-scoped clusters live on while per-test ones come and go).
+            "ISTIOTUI_LOCAL_BLOCK": str(free_block()),
             "ISTIOTUI_STATE_DIR": str(root),
             "ISTIOTUI_LOCAL_DATA_PLANE": "1" if data_plane else "0",
             "ISTIOTUI_LOCAL_EXIT_WITH_PID": str(os.getpid()),
@@ -85,6 +96,7 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
                 else:
                     os.environ[key] = value
         started.append(state)
+        blocks[state.root] = int(env["ISTIOTUI_LOCAL_BLOCK"])
         env["ISTIOTUI_API_PORT"] = str(running.port)
         return LocalClusterHandle(state.root, running.url, running.pid, env, running.envoy_admin)
 

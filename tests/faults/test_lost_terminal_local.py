@@ -20,7 +20,7 @@ from istiotui.local import daemon
 from istiotui.local.state import StateDir
 
 GONE_S = 8.0
-BLOCK = "11"  # the fixture of tests/conftest.py takes blocks from 1 upwards
+BLOCK = "11"  # kept for this module by tests/conftest.py (RESERVED_BLOCKS)
 
 
 def free_port() -> int:

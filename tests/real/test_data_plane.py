@@ -30,7 +30,7 @@ from istiotui.traffic.vantage import Vantages, probe
 from real.helpers import Server, start_cluster, wait_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "manifests" / "samples"
-BLOCK = "7"  # pod addresses of their own (127.150.x.y): no other local cluster meets them
+BLOCK = "7"  # kept for this module by tests/conftest.py (RESERVED_BLOCKS): 127.150.x.y
 
 
 def _free_port() -> int:
