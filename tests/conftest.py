@@ -54,7 +54,10 @@ class LocalClusterHandle:
 
 StartLocal = Callable[..., LocalClusterHandle]
 # Blocks that modules starting clusters of their own (not through this fixture) keep for them.
-RESERVED_BLOCKS = {7: "tests/real/test_data_plane.py", 11: "tests/faults/test_lost_terminal_local.py"}
+RESERVED_BLOCKS = {
+    7: "tests/real/test_data_plane.py",
+    11: "tests/faults/test_lost_terminal_local.py",
+}
 
 
 @pytest.fixture(scope="session")
