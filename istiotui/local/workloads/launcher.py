@@ -22,7 +22,7 @@ import aiohttp
 
 from istiotui import process_group
 from istiotui.local.addresses import bind_port, sidecar_ip
-from istiotui.local.workloads import images, outbound
+from istiotui.local.workloads import images, outbound, restarts
 from istiotui.local.workloads.images import Implementation, Readiness
 
 # Host variables a container may see; everything else of the supervisor's env stays out.
@@ -35,7 +35,12 @@ LOG_TAIL_BYTES = 4000
 
 
 class ContainerError(Exception):
-    """A container that did not start or did not become ready."""
+    """A container that did not start or did not become ready (`exit_code`: its process's, when
+    it exited before it was ready)."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,9 @@ async def _wait_ready(running: RunningContainer, timeout: float) -> None:
                 raise ContainerError(
                     f"{running.spec.namespace}/{running.spec.pod}/{running.spec.container}: "
                     f"{running.implementation.kind} exited with code {process.returncode} before "
-                    f"it was ready; log {running.spec.log_path}:\n{log_tail(running.spec.log_path)}"
+                    f"it was ready; log {running.spec.log_path}:\n"
+                    + log_tail(running.spec.log_path),
+                    exit_code=restarts.exit_code(process.returncode),
                 )
             if readiness is None or await _probe(running.spec.pod_ip, readiness):
                 return
