@@ -290,6 +290,7 @@ class WorkloadRuntime:
     async def close(self) -> None:
         for key in list(self._supervisors):
             await self._stop_supervisors(key)
+        self._states.clear()
         for key in list(self._probers):
             await self._stop_probes(key)
         pods = list(self._pods)
