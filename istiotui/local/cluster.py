@@ -63,7 +63,15 @@ class LocalCluster:
         )
         self.installer = GatewayInstaller(self.store)
         self.api.ctx.after_write.append(self.dataplane.settle)
-        return WorkloadRuntime(self.state.root, proxy_ready=self.dataplane.proxy_ready)
+        return WorkloadRuntime(
+            self.state.root, proxy_ready=self.dataplane.proxy_ready, on_event=self._kubelet_event
+        )
+
+    def _kubelet_event(self, pod: dict, type_: str, reason: str, message: str) -> None:
+        # The runtime restarts crashed containers; what it did is told as the kubelet tells it.
+        from istiotui.local import events
+
+        events.record(self.store, pod, type_, reason, message, "kubelet")
 
     @property
     def url(self) -> str:

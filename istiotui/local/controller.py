@@ -343,7 +343,13 @@ class Controller:
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         if key not in self._started:
             return
-        status = pod_status_for(pod, self.runtime.readiness(pod), self.store.clock())
+        states = getattr(self.runtime, "container_states", None)  # a runtime that restarts
+        status = pod_status_for(
+            pod,
+            self.runtime.readiness(pod),
+            self.store.clock(),
+            states(pod) if states is not None else None,
+        )
         if status != pod.get("status"):
             self.store.update(
                 POD, key[0], {**pod, "status": status}, subresource="status", check_rv=False

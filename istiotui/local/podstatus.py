@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from istiotui.local.runtime import ContainerState
+
 
 def _condition(prev: dict[str, dict], ctype: str, value: bool, now: str) -> dict:
     status = "True" if value else "False"
@@ -10,8 +12,16 @@ def _condition(prev: dict[str, dict], ctype: str, value: bool, now: str) -> dict
     return {"type": ctype, "status": status, "lastProbeTime": None, "lastTransitionTime": since}
 
 
-def pod_status_for(pod: dict, readiness: dict[str, bool], now: str) -> dict:
+def pod_status_for(
+    pod: dict,
+    readiness: dict[str, bool],
+    now: str,
+    states: dict[str, ContainerState] | None = None,
+) -> dict:
     """phase Running, one containerStatus per container (ready as the runtime says), conditions.
+
+    `states` (from a runtime that restarts containers) gives a container's restart count, state
+    and last state; a container not running is never ready.
 
     Timestamps only move when something changes, so writing the same status twice is a no-op.
     """
@@ -38,6 +48,17 @@ def pod_status_for(pod: dict, readiness: dict[str, bool], now: str) -> dict:
                 else {"waiting": {"reason": "ContainerCreating"}},
             }
         )
+        reported = (states or {}).get(name)
+        if reported is not None:
+            running = "running" in reported.state
+            statuses[-1].update(
+                ready=statuses[-1]["ready"] and running,
+                started=running,
+                restartCount=reported.restart_count,
+                state=reported.state,
+            )
+            if reported.last_state:
+                statuses[-1]["lastState"] = reported.last_state
     all_ready = bool(statuses) and all(s["ready"] for s in statuses)
     status = {
         **{

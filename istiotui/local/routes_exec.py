@@ -2,8 +2,9 @@
 
 The command runs the local way (istiotui.local.workloads.launcher): with the pod's environment,
 so `curl` and `/usr/bin/fortio` are this project's implementations and their requests leave
-through the pod's sidecar. A command this machine cannot find ends with exit code 127 and a
-shell-like line on stderr. kubectl 1.32 and the kubernetes Python client both speak the
+through the pod's sidecar, and in a sandbox that shows the pod, not the host
+(istiotui.local.workloads.exec_sandbox). A command the pod's image does not have ends with exit
+code 127 and kubelet's line on stderr. kubectl 1.32 and the kubernetes Python client both speak the
 channel protocol of istiotui.local.channels; SPDY (kubectl's fallback, and kubectl < 1.30) is
 answered with a Status that says so.
 """

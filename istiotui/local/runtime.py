@@ -20,10 +20,13 @@ Contract:
   once it is gone. Called on pod deletion and when the cluster stops.
 - `readiness(pod)`: container name → ready, for the containers it runs; polled by the controller.
 - `close()`: stop every pod still running (the cluster is stopping).
+- optional `container_states(pod)`: container name → `ContainerState` (restart count, state,
+  last state) for a runtime that restarts crashed containers as the kubelet does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -68,3 +71,14 @@ class NullRuntime:
 
     async def close(self) -> None:
         self._running.clear()
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """What the kubelet reports of one container beyond readiness (an optional part of the
+    seam: a runtime with `container_states(pod) -> {name: ContainerState}` restarts containers,
+    and the controller writes these into the pod's containerStatuses)."""
+
+    restart_count: int
+    state: dict  # Kubernetes ContainerState: {"running": …} | {"waiting": …} | {"terminated": …}
+    last_state: dict = field(default_factory=dict)

@@ -68,10 +68,19 @@ def pod_status(obj: dict, _now: datetime | None = None) -> str:
     return str(reason or _g(obj, "status", "phase", default="Pending"))
 
 
-def _restarts(obj: dict, _now: datetime) -> int:
-    return sum(
-        int(c.get("restartCount", 0)) for c in _g(obj, "status", "containerStatuses", default=[])
-    )
+def _restarts(obj: dict, now: datetime) -> int | str:
+    """The count, and how long ago the last restarted container last exited (`3 (25s ago)`),
+    as the API server's pod printer writes it."""
+    statuses = _g(obj, "status", "containerStatuses", default=[])
+    count = sum(int(c.get("restartCount", 0)) for c in statuses)
+    finished = [
+        when
+        for c in statuses
+        if (when := _parse_time(_g(c, "lastState", "terminated", "finishedAt")))
+    ]
+    if not finished:
+        return count
+    return f"{count} ({human_duration((now - max(finished)).total_seconds())} ago)"
 
 
 def _svc_external(obj: dict, _now: datetime) -> str:

@@ -86,11 +86,12 @@ MakeCluster = Callable[..., FaultCluster]
 def fault_cluster(
     start_local_cluster: Callable[..., object], tmp_path: Path
 ) -> Iterator[MakeCluster]:
-    """`fault_cluster(name, data_plane=False)` → a running cluster, stopped after the test."""
+    """`fault_cluster(name, data_plane=False, **server_env)` → a running cluster, stopped after
+    the test (`server_env`: the server's environment, e.g. its PATH)."""
     made: list[FaultCluster] = []
 
-    def make(name: str, data_plane: bool = False) -> FaultCluster:
-        handle = start_local_cluster(name, data_plane=data_plane)
+    def make(name: str, data_plane: bool = False, **server_env: str) -> FaultCluster:
+        handle = start_local_cluster(name, data_plane=data_plane, **server_env)
         cluster = FaultCluster(StateDir(handle.state), dict(handle.env), tmp_path / name)  # type: ignore[attr-defined]
         cluster.home.mkdir()
         made.append(cluster)

@@ -170,17 +170,29 @@ def test_a_client_that_leaves_stops_the_command(
     private = client.ApiClient(api.configuration)
     resp = stream(
         client.CoreV1Api(private).connect_get_namespaced_pod_exec, "curl", namespace,
-        command=["sh", "-c", "echo $$; exec sleep 60"], stdout=True, stderr=True, stdin=False,
-        tty=False, _preload_content=False,
+        command=["sh", "-c", "echo started; exec sleep 61.25"], stdout=True, stderr=True,
+        stdin=False, tty=False, _preload_content=False,
     )  # fmt: skip
     try:
         resp.update(timeout=5)
-        pid = int(wait_for(lambda: resp.readline_stdout(timeout=1), "the command's pid"))
-        assert Path(f"/proc/{pid}").exists()
+        wait_for(lambda: resp.readline_stdout(timeout=1), "the command to start")
+        # Found by its command line: inside exec's sandbox `$$` is a pid of its own namespace.
+        pid = wait_for(lambda: _pid_of(b"sleep\x0061.25"), "the command's process")
     finally:
         resp.close()
         private.close()
     wait_for(lambda: not _alive(pid), f"exec'ed process {pid} gone after the client left")
+
+
+def _pid_of(cmdline: bytes) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().rstrip(b"\0").endswith(cmdline):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
 
 
 def _alive(pid: int) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from istiotui.local.runtime import PodRuntime
-from istiotui.local.workloads import launcher, outbound
+from istiotui.local.workloads import launcher, outbound, restarts
 from istiotui.local.workloads.runtime import WorkloadRuntime
 from workloads.conftest import alive, group_members, ip
 
@@ -135,3 +135,39 @@ async def test_only_a_declared_http_probe_reaches_the_apps_log(root: Path) -> No
         await runtime.close()
     # Nobody sent the plain pod a request: its access log has none.
     assert "GET " not in (logs["httpbin-plain-1"] / "httpbin.log").read_text()
+
+
+async def test_exited_containers_restart_per_the_pods_restart_policy(root: Path) -> None:
+    # A short back-off of the same shape (0.2 s doubling to 0.4 s) keeps this test quick.
+    events: list[tuple[str, str]] = []
+    runtime = WorkloadRuntime(
+        root,
+        on_event=lambda _pod, _type, reason, message: events.append((reason, message)),
+        backoff=restarts.BackOff(initial=0.2, cap=0.4),
+    )
+    sleeper = {"name": "app", "image": "curlimages/curl", "command": ["sleep", "0.3"]}
+    always = pod("always-1", [sleeper])
+    never = {
+        **pod("never-1", [sleeper]),
+        "spec": {"containers": [sleeper], "restartPolicy": "Never"},
+    }
+    try:
+        await runtime.start(always, ip(64), root / "logs" / "bookinfo" / "always-1")
+        await runtime.start(never, ip(65), root / "logs" / "bookinfo" / "never-1")
+        deadline = time.monotonic() + 20
+        while runtime.container_states(always)["app"].restart_count < 4:
+            assert time.monotonic() < deadline, runtime.container_states(always)
+            await asyncio.sleep(0.05)
+        assert [s for _, s in runtime.backoff.schedule[:4]] == [0.0, 0.2, 0.4, 0.4]
+        state = runtime.container_states(always)["app"]
+        terminated = state.last_state["terminated"]
+        assert (terminated["exitCode"], terminated["reason"]) == (0, "Completed")
+        assert ("Started", "Started container app") in events
+        assert any(reason == "BackOff" for reason, _ in events)
+        # restartPolicy Never: it stays terminated, and is never started again.
+        done = runtime.container_states(never)["app"]
+        assert done.restart_count == 0 and done.state["terminated"]["reason"] == "Completed"
+        assert runtime.readiness(never) == {"app": False}
+    finally:
+        await runtime.close()
+    assert runtime.container_states(always) == {}

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from istiotui.local.workloads import curl_args, images, outbound
+from istiotui.local.workloads import curl_args, images, outbound, restarts
 from istiotui.local.workloads.fortio_stats import Histogram, go_duration
 
 POD = "127.10.0.5"
@@ -158,3 +158,39 @@ def test_go_durations() -> None:
     assert go_duration(0.0598524) == "59.8524ms"
     assert go_duration(5.059691387) == "5.059691387s"
     assert go_duration(60.5) == "1m0.5s"
+
+
+def test_restart_backoff_doubles_from_ten_seconds_up_to_the_cap() -> None:
+    backoff = restarts.BackOff()
+    key, now, waits = "ns/pod/app", 1000.0, []
+    for _ in range(7):  # crash right after each restart
+        wait = backoff.wait_after_exit(key, now, now)
+        waits.append(wait)
+        now += wait
+        backoff.restarted(key, now)
+        now += 1.0  # it runs a second, then crashes again
+    assert waits == [0.0, 10.0, 20.0, 40.0, 80.0, 80.0, 80.0]
+    assert [seconds for _, seconds in backoff.schedule] == waits
+    # Counted from the exit: a container found dead late waits only what is left.
+    assert backoff.wait_after_exit(key, now, now + 30.0) == 50.0
+    # A container that ran more than twice the cap since its last restart starts over.
+    backoff.restarted(key, now + 80.0)
+    later = now + 80.0 + 2 * restarts.MAX_BACKOFF + 1
+    assert backoff.wait_after_exit(key, later, later) == 0.0
+    backoff.restarted(key, later)
+    assert backoff.wait_after_exit(key, later + 1, later + 1) == 10.0
+
+
+def test_restart_policy_exit_codes_and_kubelet_words() -> None:
+    assert restarts.restarts(None, 0) and restarts.restarts("Always", 0)
+    assert restarts.restarts("OnFailure", 137) and not restarts.restarts("OnFailure", 0)
+    assert not restarts.restarts("Never", 1)
+    assert restarts.exit_code(-9) == 137 and restarts.exit_code(3) == 3
+    assert restarts.terminated(137, "a", "b", "id")["terminated"]["reason"] == "Error"
+    assert restarts.terminated(0, "a", "b", "id")["terminated"]["reason"] == "Completed"
+    assert restarts.backoff_message(80, "ratings", "p", "default", "u") == (
+        "back-off 1m20s restarting failed container=ratings pod=p_default(u)"
+    )
+    assert restarts.backoff_event("ratings", "p", "default", "u") == (
+        "Back-off restarting failed container ratings in pod p_default(u)"
+    )

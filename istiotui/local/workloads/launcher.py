@@ -22,7 +22,7 @@ import aiohttp
 
 from istiotui import process_group
 from istiotui.local.addresses import bind_port, sidecar_ip
-from istiotui.local.workloads import images, outbound
+from istiotui.local.workloads import exec_sandbox, images, outbound, restarts
 from istiotui.local.workloads.images import Implementation, Readiness
 
 # Host variables a container may see; everything else of the supervisor's env stays out.
@@ -35,7 +35,12 @@ LOG_TAIL_BYTES = 4000
 
 
 class ContainerError(Exception):
-    """A container that did not start or did not become ready."""
+    """A container that did not start or did not become ready (`exit_code`: its process's, when
+    it exited before it was ready)."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,9 @@ async def _wait_ready(running: RunningContainer, timeout: float) -> None:
                 raise ContainerError(
                     f"{running.spec.namespace}/{running.spec.pod}/{running.spec.container}: "
                     f"{running.implementation.kind} exited with code {process.returncode} before "
-                    f"it was ready; log {running.spec.log_path}:\n{log_tail(running.spec.log_path)}"
+                    f"it was ready; log {running.spec.log_path}:\n"
+                    + log_tail(running.spec.log_path),
+                    exit_code=restarts.exit_code(process.returncode),
                 )
             if readiness is None or await _probe(running.spec.pod_ip, readiness):
                 return
@@ -286,15 +293,33 @@ class ExecResult:
 
 
 async def start_exec(
-    spec: ContainerSpec, argv: Sequence[str], *, stdin: bool = False
+    spec: ContainerSpec, argv: Sequence[str], *, stdin: bool = False, sandbox: bool | None = None
 ) -> asyncio.subprocess.Process:
     """Start `argv` "inside" `spec`'s pod (same env, so its requests leave through the pod's
     sidecar), with pipes for the caller to stream. `curl` and `fortio` (by any path) run this
-    project's implementations; other commands run as found on this machine's PATH.
+    project's implementations. The command sees the pod, not the host (`exec_sandbox`): in a
+    bubblewrap sandbox when this machine allows one (`sandbox=None`: decide; False: force the
+    fallback, where only the image's commands run). FileNotFoundError for a command the pod's
+    image does not have.
     """
+    if not argv:
+        raise ValueError("exec needs a command")
+    impl = spec.implementation()
+    env = pod_env(spec, impl.env)
+    tools = tools_dir(spec.root)
+    program = exec_sandbox.bwrap() if sandbox is not False else None
+    if program is not None:
+        env["PATH"] = exec_sandbox.sandbox_path(tools)
+        env["HOME"] = "/tmp"
+        local = images.exec_argv(argv)
+        command = exec_sandbox.sandboxed(program, local, spec.pod, tools, spec.ca_bundle)
+    else:
+        path = exec_sandbox.fallback_path(spec.root, impl.kind, tools)
+        env["PATH"] = str(path)
+        command = exec_sandbox.fallback_argv(argv, impl.kind, path)
     return await _spawn(
-        images.exec_argv(argv),
-        pod_env(spec, spec.implementation().env),
+        command,
+        env,
         asyncio.subprocess.PIPE,
         asyncio.subprocess.PIPE,
         asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
@@ -302,13 +327,18 @@ async def start_exec(
 
 
 async def exec_command(
-    spec: ContainerSpec, argv: Sequence[str], *, input: bytes | None = None, timeout: float = 300.0
+    spec: ContainerSpec,
+    argv: Sequence[str],
+    *,
+    input: bytes | None = None,
+    timeout: float = 300.0,
+    sandbox: bool | None = None,
 ) -> ExecResult:
     """Run `argv` in `spec`'s pod to completion; on timeout its process group is killed."""
     try:
-        process = await start_exec(spec, argv, stdin=input is not None)
+        process = await start_exec(spec, argv, stdin=input is not None, sandbox=sandbox)
     except FileNotFoundError:
-        message = f"exec: {argv[0]!r}: executable file not found in $PATH\n"
+        message = f'exec: "{argv[0]}": executable file not found in $PATH\n'
         return ExecResult(127, b"", message.encode())
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(input), timeout)

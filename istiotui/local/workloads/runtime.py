@@ -9,17 +9,31 @@ which the Envoy supervisor can supply (default: ready).
 An app container is ready once its process listens (a TCP connect, which leaves no line in any
 log); a container whose manifest declares an HTTP readiness or liveness probe is also probed as
 the kubelet probes it (`probes`), and then its readiness probe decides.
+
+A container whose process exits is restarted as the kubelet restarts it (`restarts`): per the
+pod's restartPolicy, after the kubelet's back-off, with its restart count, its last state
+(exit code and reason) and, while it waits, `CrashLoopBackOff`; `container_states` reports that
+to the controller, and `on_event` (when given) receives the kubelet's events about it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from istiotui.local.workloads import images, launcher, local_ca, probes
-from istiotui.local.workloads.launcher import ContainerSpec, RunningContainer
+from istiotui import process_group
+from istiotui.local.runtime import ContainerState
+from istiotui.local.store import now_rfc3339
+from istiotui.local.workloads import images, launcher, local_ca, probes, restarts
+from istiotui.local.workloads.launcher import ContainerError, ContainerSpec, RunningContainer
+
+# (pod, type, reason, message): an event the kubelet would record about the pod.
+EventSink = Callable[[dict[str, Any], str, str, str], None]
 
 PROXY_CONTAINER = "istio-proxy"
 
@@ -32,6 +46,19 @@ def _key(pod: dict[str, Any]) -> tuple[str, str]:
 def has_sidecar(pod: dict[str, Any]) -> bool:
     """Whether the pod was injected: it has an `istio-proxy` container next to its apps."""
     return any(c.get("name") == PROXY_CONTAINER for c in pod.get("spec", {}).get("containers", []))
+
+
+async def _exited(running: RunningContainer) -> int:
+    """Wait for the container's process to exit; its exit code. What it left in its group
+    (gunicorn's workers) goes with it, as a container's processes go with its cgroup."""
+    code = restarts.exit_code(await running.wait())
+    if running.process is not None:
+        process_group.signal_group(running.process.pid, signal.SIGKILL)
+    return code
+
+
+def _backoff_key(spec: ContainerSpec) -> str:
+    return f"{spec.namespace}/{spec.pod}/{spec.container}"
 
 
 def supports(image: str) -> bool:
@@ -59,11 +86,18 @@ class WorkloadRuntime:
         root: Path,
         ready_timeout: float = 30.0,
         proxy_ready: Callable[[dict[str, Any]], bool] | None = None,
+        on_event: EventSink | None = None,
+        backoff: restarts.BackOff | None = None,
     ) -> None:
         self.root = Path(root)
         self.ready_timeout = ready_timeout
         self.proxy_ready = proxy_ready
+        self.on_event = on_event
+        self.backoff = backoff or restarts.BackOff()
         self._pods: dict[tuple[str, str], list[RunningContainer]] = {}
+        # (namespace, pod) → container → what the kubelet reports of it; and its supervisors
+        self._states: dict[tuple[str, str], dict[str, ContainerState]] = {}
+        self._supervisors: dict[tuple[str, str], list[asyncio.Task[None]]] = {}
         # (namespace, pod) → container → its probers (readiness first)
         self._probers: dict[tuple[str, str], dict[str, list[probes.Prober]]] = {}
 
@@ -109,8 +143,18 @@ class WorkloadRuntime:
         if failures:
             await asyncio.gather(*(launcher.stop(r) for r in started))
             raise RuntimeError(str(failures[0])) from failures[0]
-        self._pods[_key(pod)] = started
+        key = _key(pod)
+        self._pods[key] = started
+        now = now_rfc3339()
+        self._states[key] = {
+            r.spec.container: ContainerState(0, {"running": {"startedAt": now}}) for r in started
+        }
         self._start_probes(pod, started)
+        self._supervisors[key] = [
+            asyncio.create_task(self._supervise(pod, r.spec.container))
+            for r in started
+            if r.implementation.runs_process
+        ]
 
     def _start_probes(self, pod: dict[str, Any], started: list[RunningContainer]) -> None:
         manifest = {c.get("name", ""): c for c in pod.get("spec", {}).get("containers", [])}
@@ -136,10 +180,85 @@ class WorkloadRuntime:
         for probers in self._probers.pop(key, {}).values():
             await asyncio.gather(*(p.stop() for p in probers))
 
+    async def _stop_supervisors(self, key: tuple[str, str]) -> None:
+        tasks = self._supervisors.pop(key, [])
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def stop(self, pod: dict[str, Any]) -> None:
-        await self._stop_probes(_key(pod))
-        running = self._pods.pop(_key(pod), [])
+        key = _key(pod)
+        await self._stop_supervisors(key)  # first: a stopped process is no crash to restart
+        await self._stop_probes(key)
+        self._states.pop(key, None)
+        for running in self._pods.get(key, []):
+            self.backoff.forget(_backoff_key(running.spec))
+        running = self._pods.pop(key, [])
         await asyncio.gather(*(launcher.stop(r) for r in running))
+
+    def container_states(self, pod: dict[str, Any]) -> dict[str, ContainerState]:
+        return dict(self._states.get(_key(pod), {}))
+
+    def _current(self, key: tuple[str, str], container: str) -> RunningContainer:
+        return next(r for r in self._pods[key] if r.spec.container == container)
+
+    def _event(self, pod: dict[str, Any], type_: str, reason: str, message: str) -> None:
+        if self.on_event is not None:
+            self.on_event(pod, type_, reason, message)
+
+    async def _supervise(self, pod: dict[str, Any], container: str) -> None:
+        """Wait for the container's process to exit; restart it as the kubelet would, for as
+        long as the pod runs (`stop` cancels this first)."""
+        key = _key(pod)
+        meta = pod.get("metadata", {})
+        uid = str(meta.get("uid", ""))
+        policy = pod.get("spec", {}).get("restartPolicy")
+        running = self._current(key, container)
+        spec = running.spec
+        bkey = _backoff_key(spec)
+        container_id = f"istiotui://{spec.namespace}/{spec.pod}/{container}"
+        code = await _exited(running)
+        while True:
+            exited_at = time.monotonic()
+            state = self._states[key][container]
+            started_at = state.state.get("running", {}).get("startedAt", now_rfc3339())
+            last = restarts.terminated(code, started_at, now_rfc3339(), container_id)
+            self._states[key][container] = ContainerState(
+                state.restart_count, last, state.last_state
+            )
+            if not restarts.restarts(policy, code):
+                return
+            delay = self.backoff.wait_after_exit(bkey, exited_at, time.monotonic())
+            if delay > 0:
+                message = restarts.backoff_message(
+                    self.backoff.current(bkey), container, spec.pod, spec.namespace, uid
+                )
+                waiting = {"waiting": {"reason": "CrashLoopBackOff", "message": message}}
+                self._states[key][container] = ContainerState(state.restart_count, waiting, last)
+                event = restarts.backoff_event(container, spec.pod, spec.namespace, uid)
+                self._event(pod, "Warning", "BackOff", event)
+                await asyncio.sleep(delay)
+            self.backoff.restarted(bkey, time.monotonic())
+            count = state.restart_count + 1
+            now = now_rfc3339()
+            fresh = {"running": {"startedAt": now}}
+            self._states[key][container] = ContainerState(count, fresh, last)
+            for reason, message in (
+                ("Pulled", f'Container image "{spec.image}" already present on machine'),
+                ("Created", f"Created container: {container}"),
+                ("Started", f"Started container {container}"),
+            ):
+                self._event(pod, "Normal", reason, message)
+            try:
+                running = await launcher.start_container(spec, self.ready_timeout)
+            except ContainerError as exc:
+                code = exc.exit_code if exc.exit_code is not None else 1
+                continue
+            self._pods[key] = [running if r.spec.container == container else r
+                               for r in self._pods[key]]  # fmt: skip
+            code = await _exited(running)
 
     def readiness(self, pod: dict[str, Any]) -> dict[str, bool]:
         out = {}
@@ -169,6 +288,9 @@ class WorkloadRuntime:
         return None
 
     async def close(self) -> None:
+        for key in list(self._supervisors):
+            await self._stop_supervisors(key)
+        self._states.clear()
         for key in list(self._probers):
             await self._stop_probes(key)
         pods = list(self._pods)
