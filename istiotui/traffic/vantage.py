@@ -158,14 +158,7 @@ class Vantages:
             raise VantageUnavailable("this session has no API client to port-forward with")
         if local_port in self._tunnels:
             return self._tunnels[local_port].url
-        svc = self.get_service(namespace, service)
-        if svc is None:
-            raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
-        _, target_port = self._service_pod(namespace, svc, port)
-
-        def resolve() -> tuple[str, str]:
-            return namespace, self._service_pod(namespace, svc, port)[0]["metadata"]["name"]
-
+        resolve, target_port = self._service_forward(namespace, service, port)
         try:
             forward = PortForward(self.api_client, resolve, target_port, local_port=local_port)
         except OSError as exc:
@@ -193,6 +186,16 @@ class Vantages:
         key = (namespace, service, port)
         if key in self._forwards:
             return self._forwards[key]
+        resolve, target_port = self._service_forward(namespace, service, port)
+        forward = PortForward(self.api_client, resolve, target_port).start()
+        self._forwards[key] = forward
+        return forward
+
+    def _service_forward(
+        self, namespace: str, service: str, port: int
+    ) -> tuple[Callable[[], tuple[str, str]], int]:
+        """What `kubectl port-forward svc/…` does first: the Service's target port, and a resolver
+        of the pod to carry each connection to."""
         svc = self.get_service(namespace, service)
         if svc is None:
             raise VantageUnavailable(f"no Service {namespace}/{service} to port-forward to")
@@ -202,9 +205,7 @@ class Vantages:
             # Asked again for every connection: a replaced pod is followed.
             return namespace, self._service_pod(namespace, svc, port)[0]["metadata"]["name"]
 
-        forward = PortForward(self.api_client, resolve, target_port).start()
-        self._forwards[key] = forward
-        return forward
+        return resolve, target_port
 
     def _service_pod(self, namespace: str, svc: dict, port: int) -> tuple[dict, int]:
         """A ready pod behind the Service and the pod port its `port` maps to."""
