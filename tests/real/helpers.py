@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from kubernetes import client
 
-from istiotui.local import daemon
+from istiotui.local import daemon, istio_release
 from istiotui.local.state import StateDir
 
 T = TypeVar("T")
@@ -37,7 +37,7 @@ class Server:
 
 CURL_IMAGE = "curlimages/curl:8.11.1"
 FORTIO_IMAGE = "fortio/fortio:1.69.1"
-PROXY_IMAGE = "docker.io/istio/proxyv2:1.24.2"
+PROXY_IMAGE = istio_release.PROXY_IMAGE  # the release the local cluster stands for
 
 
 def start_cluster(state: StateDir, **settings: str) -> Server:
