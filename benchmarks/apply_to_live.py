@@ -77,41 +77,34 @@ def mesh() -> list[dict[str, Any]]:
                 "status": {"podIP": pod_ip(BASE + i), "phase": "Running"},
             }
         )
+    return objs + gateway_pods(BASE + 20, "bench")
+
+
+def gateway_pods(first_index: int, suffix: str) -> list[dict[str, Any]]:
+    """The lab's two gateways as istioctl installs them (Services), each Deployment stood in for
+    by one running pod at pod index `first_index` and up (the pilot compiles pods, not Deployments).
+    """
+    out: list[dict[str, Any]] = []
     for kind, label in (("ingressGateways", "ingressgateway"), ("egressGateways", "egressgateway")):
-        iop = {
-            "kind": "IstioOperator",
-            "metadata": {"name": label},
-            "spec": {
-                "components": {
-                    kind: [
-                        {
-                            "name": f"istio-{label}",
-                            "namespace": "istio-system",
-                            "label": {"istio": label},
-                        }
-                    ]
-                }
-            },
+        component = {
+            "name": f"istio-{label}",
+            "namespace": "istio-system",
+            "label": {"istio": label},
         }
+        iop = {"kind": "IstioOperator", "metadata": {"name": label},
+               "spec": {"components": {kind: [component]}}}  # fmt: skip
         for obj in gateway_objects(iop):
             if obj["kind"] == "Service":
-                objs.append(obj)
+                out.append(obj)
             elif obj["kind"] == "Deployment":
                 tpl = obj["spec"]["template"]
-                objs.append(
-                    {
-                        "apiVersion": "v1",
-                        "kind": "Pod",
-                        "metadata": {
-                            "name": f"istio-{label}-bench",
-                            "namespace": "istio-system",
-                            "labels": tpl["metadata"]["labels"],
-                        },
-                        "spec": tpl["spec"],
-                        "status": {"podIP": pod_ip(BASE + 20 + len(objs)), "phase": "Running"},
-                    }
-                )
-    return objs
+                meta = {"name": f"istio-{label}-{suffix}", "namespace": "istio-system",
+                        "labels": tpl["metadata"]["labels"]}  # fmt: skip
+                ip = pod_ip(first_index + len(out))
+                status = {"podIP": ip, "phase": "Running"}
+                out.append({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                            "spec": tpl["spec"], "status": status})  # fmt: skip
+    return out
 
 
 def reviews_to(subset: str) -> dict[str, Any]:

@@ -54,8 +54,9 @@ def p95(values: list[float]) -> float:
 
 
 def mesh_objects(n: int, sidecars: bool) -> list[dict[str, Any]]:
+    from apply_to_live import gateway_pods
+
     from istiotui.local.addresses import pod_ip
-    from istiotui.local.pilot import gateway_objects
 
     objs: list[dict[str, Any]] = []
     for i in range(n):
@@ -71,41 +72,7 @@ def mesh_objects(n: int, sidecars: bool) -> list[dict[str, Any]]:
                 "status": {"podIP": pod_ip(BASE + i), "phase": "Running"},
             }
         )
-    for kind, label in (("ingressGateways", "ingressgateway"), ("egressGateways", "egressgateway")):
-        iop = {
-            "kind": "IstioOperator",
-            "metadata": {"name": label},
-            "spec": {
-                "components": {
-                    kind: [
-                        {
-                            "name": f"istio-{label}",
-                            "namespace": "istio-system",
-                            "label": {"istio": label},
-                        }
-                    ]
-                }
-            },
-        }
-        for obj in gateway_objects(iop):
-            if obj["kind"] == "Service":
-                objs.append(obj)
-            elif obj["kind"] == "Deployment":
-                tpl = obj["spec"]["template"]
-                objs.append(
-                    {
-                        "apiVersion": "v1",
-                        "kind": "Pod",
-                        "metadata": {
-                            "name": f"istio-{label}-0",
-                            "namespace": "istio-system",
-                            "labels": tpl["metadata"]["labels"],
-                        },
-                        "spec": tpl["spec"],
-                        "status": {"podIP": pod_ip(BASE + n + len(objs)), "phase": "Running"},
-                    }
-                )
-    return objs
+    return objs + gateway_pods(BASE + n, "0")
 
 
 def service(name: str) -> dict[str, Any]:
