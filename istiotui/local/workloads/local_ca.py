@@ -100,9 +100,17 @@ def ensure_ca(root: Path) -> CertPair:
 
 def ensure_server_cert(root: Path, hostname: str) -> CertPair:
     """A server certificate for `hostname` signed by the local CA, created at first use."""
+    return ensure_signed(root, hostname, hostname, [x509.DNSName(hostname)])
+
+
+def ensure_signed(
+    root: Path, stem: str, common_name: str, names: list[x509.GeneralName]
+) -> CertPair:
+    """A server certificate `<stem>.crt` (key `<stem>.key`, 0600) for the subject alternative
+    `names`, signed by the local CA, made once: the one place the cluster issues certificates."""
     ca = ensure_ca(root)
     directory = tls_dir(root)
-    pair = CertPair(directory / f"{hostname}.crt", directory / f"{hostname}.key")
+    pair = CertPair(directory / f"{stem}.crt", directory / f"{stem}.key")
     if pair.cert.exists() and pair.key.exists():
         return pair
     ca_key = serialization.load_pem_private_key(ca.key.read_bytes(), password=None)
@@ -112,13 +120,13 @@ def ensure_server_cert(root: Path, hostname: str) -> CertPair:
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + VALIDITY)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
