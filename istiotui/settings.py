@@ -126,9 +126,10 @@ ENVOY_ADMIN_PORT: Setting[int | None] = Setting(
     "The local Envoy's admin port on 127.0.0.1.", "user",
 )  # fmt: skip
 LOCAL_BLOCK: Setting[int] = Setting(
-    "ISTIOTUI_LOCAL_BLOCK", _block, 0, "0",
+    "ISTIOTUI_LOCAL_BLOCK", _block, 0,
+    "the block kept with the state dir, else the first one no running local cluster holds",
     f"The loopback address block (0-{BLOCKS - 1}) of the local cluster's pods; two local "
-    "clusters side by side need different blocks.", "user",
+    "clusters side by side never share one.", "user",
 )  # fmt: skip
 LOCAL_DATA_PLANE: Setting[bool] = Setting(
     "ISTIOTUI_LOCAL_DATA_PLANE", _flag, True, "1",

@@ -63,6 +63,7 @@ RESERVED_BLOCKS = {
 @pytest.fixture(scope="session")
 def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartLocal]:
     """`start_local_cluster(name, data_plane=True, **env)` → a running local cluster."""
+    from istiotui.local import blocks as address_blocks
     from istiotui.local import daemon
     from istiotui.local.state import StateDir
 
@@ -72,7 +73,11 @@ def start_local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     def free_block() -> int:
         held = {b for root, b in blocks.items() if daemon.status(StateDir(root)) is not None}
         for candidate in range(1, 12):
-            if candidate not in held and candidate not in RESERVED_BLOCKS:
+            if (
+                candidate not in held
+                and candidate not in RESERVED_BLOCKS
+                and address_blocks.is_free(candidate)  # a cluster of another run or user
+            ):
                 return candidate
         raise AssertionError(f"every address block is held by a running test cluster: {held}")
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from istiotui import process_group
+from istiotui import process_group, settings
+from istiotui.local import blocks
 from istiotui.local.state import StateDir
 from istiotui.local.store import CorruptStore, read_file
 
@@ -233,6 +234,10 @@ def up(
     process_group.sweep_owned(owner(state))
     if port is None:
         port = _previous_port(state, host)
+    try:
+        block = blocks.choose(state)
+    except blocks.BlockHeld as exc:
+        raise DaemonError(f"cannot start the local cluster: {exc}") from None
     log = state.log_file.open("ab")
     cmd = [sys.executable, "-m", "istiotui.local.server", "--state-dir", str(state.root),
            "--host", host, "--port", str(port)]  # fmt: skip
@@ -241,7 +246,11 @@ def up(
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, **process_group.owner_env(owner(state))},
+        env={
+            **os.environ,
+            **process_group.owner_env(owner(state)),
+            settings.LOCAL_BLOCK.name: str(block),
+        },
         **process_group.spawn_options(),
     )
     log.close()
@@ -268,8 +277,10 @@ def up(
 
 
 def _failure(state: StateDir, host: str, port: int, code: int) -> str:
-    from istiotui.local.server import EXIT_PORT_IN_USE
+    from istiotui.local.server import EXIT_BLOCK_HELD, EXIT_PORT_IN_USE
 
+    if code == EXIT_BLOCK_HELD:
+        return "cannot start the local cluster: " + _last_line(state)
     if code == EXIT_PORT_IN_USE:
         return (
             f"cannot start the local cluster: port {port} on {host} is already in use (try --port)"
@@ -279,6 +290,11 @@ def _failure(state: StateDir, host: str, port: int, code: int) -> str:
         f"the local cluster exited with status {code}; last lines of {state.log_file}:\n"
         + "\n".join(tail)
     )
+
+
+def _last_line(state: StateDir) -> str:
+    lines = state.log_file.read_text(errors="replace").strip().splitlines()
+    return lines[-1].removeprefix("istiotui local: ") if lines else f"see {state.log_file}"
 
 
 def down(state: StateDir) -> bool:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from istiotui import process_group, settings
+from istiotui.local import blocks
 from istiotui.local.apiserver import PortInUseError
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.state import StateDir
@@ -24,6 +25,7 @@ from istiotui.local.store import CorruptStore
 
 EXIT_PORT_IN_USE = 3
 EXIT_CORRUPT_STATE = 4
+EXIT_BLOCK_HELD = 5
 EXIT_WITH_PID_ENV = settings.LOCAL_EXIT_WITH_PID.name
 DATA_PLANE_ENV = settings.LOCAL_DATA_PLANE.name
 
@@ -115,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Held for the server's whole life (the descriptor is not inherited by pods): `up` chose a
+    # free block, and this closes the race with another cluster starting at the same moment.
+    block = settings.LOCAL_BLOCK.get()
+    if blocks.hold(block) is None:
+        print(f"istiotui local: {blocks.describe(block)} is held by another local cluster "
+              "on this machine", file=sys.stderr)  # fmt: skip
+        return EXIT_BLOCK_HELD
     state.pid_file.write_text(str(os.getpid()))
     try:
         return asyncio.run(serve(state, args.host, args.port))

@@ -7,6 +7,7 @@ else `~/.local/state/istiotui`; see istiotui.settings). Layout:
     server.json       address and pid of the running server, written once it listens
     server.log        the server's log
     store.json        the objects (written atomically after every change)
+    block             the loopback address block its pods were given (see local/blocks.py)
     store.json.corrupt-<time>   a store that did not read back (`up --reset-corrupt-state`)
     kubeconfig        a kubeconfig with context `istiotui-local` and the owner's token (0600)
     logs/<namespace>/<pod>/<container>.log   pod logs, written by the pod runtime

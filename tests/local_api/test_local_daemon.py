@@ -15,7 +15,7 @@ import pytest
 from kubernetes import client, config
 from local_api_helpers import wait_for
 
-from istiotui.local import daemon
+from istiotui.local import blocks, daemon
 from istiotui.local.state import StateDir
 
 
@@ -147,3 +147,39 @@ def test_a_stale_pid_file_never_signals_another_process(state: Path) -> None:
     finally:
         other.kill()
         other.wait()
+
+
+def test_two_state_dirs_take_different_address_blocks_and_keep_them(tmp_path: Path) -> None:
+    first, second = StateDir(tmp_path / "a" / "local"), StateDir(tmp_path / "b" / "local")
+    try:
+        daemon.up(first, "127.0.0.1", 0)
+        daemon.up(second, "127.0.0.1", 0)
+        taken = blocks.recorded(first), blocks.recorded(second)
+        assert None not in taken and taken[0] != taken[1]
+        assert not blocks.is_free(taken[0]) and not blocks.is_free(taken[1])
+        daemon.down(first)
+        daemon.down(second)
+        # The first block is free again, but the second state dir's pods carry its own block.
+        daemon.up(second, "127.0.0.1", 0)
+        assert blocks.recorded(second) == taken[1]
+    finally:
+        daemon.down(first)
+        daemon.down(second)
+
+
+def test_a_held_block_is_a_clear_error_and_starts_nothing(tmp_path: Path, state: Path) -> None:
+    other = StateDir(tmp_path / "other" / "local")
+    try:
+        daemon.up(other, "127.0.0.1", 0)
+        held = blocks.recorded(other)
+        assert held is not None
+        env = {**os.environ, "ISTIOTUI_STATE_DIR": str(state.parent),
+               "ISTIOTUI_LOCAL_BLOCK": str(held)}  # fmt: skip
+        up = subprocess.run([sys.executable, "-m", "istiotui.cli.main", "local", "up"],
+                            capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert up.returncode == 1
+        assert f"address block {held} (127.{10 + 20 * held}.0.0/16) is held by another" in up.stderr
+        assert "ISTIOTUI_LOCAL_BLOCK" in up.stderr
+        assert not (state / "server.pid").exists()
+    finally:
+        daemon.down(other)
