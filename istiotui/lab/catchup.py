@@ -43,7 +43,10 @@ class CatchUp:
         return out
 
     def step(self, step: m.Step) -> StepCatchUp:
+        """One earlier step: `— STEP`, a line per action (what was there, what was done), then
+        `= STEP: already done | completed | done now | by hand | nothing to do`."""
         say = self.executor.progress
+        say(f"— {step.id}")
         outcomes: list[Outcome] = []
         for action in flat_actions(step.actions, self.executor.cluster):
             if self.executor.cancelled.is_set():
@@ -54,11 +57,10 @@ class CatchUp:
             except ClusterError as exc:
                 raise failed(action, exc) from None
             outcomes.append(outcome)
+            if outcome.state != "by hand":  # the executor has said those in its own words
+                say(f"  {outcome.line()}")
         result = StepCatchUp(step, tuple(outcomes))
-        say(f"— {result.line()}")
-        for outcome in outcomes:
-            if outcome.state != "by hand":
-                say(f"    {outcome.line()}")
+        say(f"= {result.line()}")
         return result
 
     def _one(self, step: m.Step, action: m.Action, wrote: bool) -> Outcome:
@@ -141,7 +143,9 @@ class CatchUp:
         if action.until != "deleted" and not effects.wait_needed(len(items), wrote):
             # Nothing made it and nothing is there: the step was the learner's to do by hand.
             return Outcome(action, note=f"no {what}: nothing to wait for")
-        self.executor.run([action], step.id)
+        # Quietly: the outcome's line says it.
+        quiet = Executor(self.objects, self.executor.cluster, _silent, self.executor.cancelled)
+        quiet.run([action], step.id)
         return Outcome(action, kept=(f"{what} {action.until}",))
 
     def _istioctl(self, step: m.Step, action: m.Istioctl) -> Outcome:
@@ -155,6 +159,10 @@ class CatchUp:
         self.executor.istioctl(action, step.id, absent)
         made = tuple(str(c) for c in absent) or (f"istioctl {' '.join(action.args)}",)
         return Outcome(action, kept=(described(present),) if present else (), made=made)
+
+
+def _silent(_line: str) -> None:
+    pass
 
 
 def _ident(target: m.ObjectRef) -> tuple[str, str, str, str | None]:

@@ -106,7 +106,7 @@ class Backend:
 
     def catch_up_step(self, step: m.Step, progress: Callable[[str], None]) -> StepCatchUp:
         """An earlier step, checked against the cluster first: what is there is kept and said
-        (`— step: already done`), only the rest is done."""
+        (`= STEP: already done`), only the rest is done."""
         executor = Executor(self.session.objects, self.cluster, progress, self._closing)
         return CatchUp(executor).step(step)
 

@@ -96,7 +96,7 @@ def test_what_the_learner_did_is_kept_and_only_the_rest_done(lab_master: Session
     for body in sent:
         meta = body["metadata"]
         assert objects.get(body["apiVersion"], body["kind"], meta["name"], meta["namespace"])
-    assert "— bookinfo-deploy: completed" in lines
+    assert "= bookinfo-deploy: completed" in lines
 
     # Once more: everything is there, nothing is written.
     again = catching.step(deploy)
