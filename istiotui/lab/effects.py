@@ -98,6 +98,8 @@ class Outcome:
 
     def line(self) -> str:
         verb = self.action.verb
+        if isinstance(self.action, m.Apply | m.Create | m.DeleteManifest):
+            verb = f"{verb} {self.action.manifest.path}"
         parts = []
         if self.kept:
             parts.append("already there: " + ", ".join(self.kept))

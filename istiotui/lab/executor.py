@@ -122,7 +122,7 @@ class Executor:
         exe = istioctl.find()
         if exe is None:
             raise StepFailed(istioctl.missing(step_id, action, absent))
-        args = action.args
+        args = istioctl.resolved_args(action)
         # Its own process group, so that a cancel stops istioctl and whatever it started.
         with subprocess.Popen(
             [exe, *args],

@@ -110,6 +110,21 @@ def _gateways(spec: dict) -> list[Component]:
     return out
 
 
+def resolved_args(action: m.Istioctl) -> tuple[str, ...]:
+    """The arguments with each `-f FILE` the lab ships made absolute (its stand-in's file), so
+    istioctl finds the file whatever folder istiotui was started from."""
+    files = {
+        stand_in.manifest.path: str(stand_in.manifest.file)
+        for stand_in in action.local
+        if isinstance(stand_in, m.Apply | m.Create)
+    }
+    args = list(action.args)
+    for i in range(1, len(args)):
+        if args[i - 1] in ("-f", "--filename") and args[i] in files:
+            args[i] = files[args[i]]
+    return tuple(args)
+
+
 def version_of(deployment: dict) -> str | None:
     """The release tag of a component's image (`1.24.0`)."""
     containers = (((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get(

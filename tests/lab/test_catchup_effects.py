@@ -40,6 +40,17 @@ def test_the_labs_installs_leave_istiod_and_each_gateway(lab: m.Lab) -> None:
     assert istioctl.leaves(_istioctl_of(lab, "istio-precheck")) == ()
 
 
+def test_the_files_istioctl_is_given_are_the_labs_own(lab: m.Lab) -> None:
+    action = _istioctl_of(lab, "istio-ingress-gateway")
+    args = istioctl.resolved_args(action)
+    assert args[:2] == ("install", "-f") and args[3:] == ("-y",)
+    given = Path(args[2])
+    assert given.is_absolute() and given.parts[-2:] == ("istio-manifests", "ingress.yaml")
+    assert "istio: ingressgateway" in given.read_text()
+    minimal = _istioctl_of(lab, "istio-install-minimal")
+    assert istioctl.resolved_args(minimal) == minimal.args
+
+
 def test_an_install_it_cannot_read_must_run() -> None:
     unknown_file = m.Istioctl(("install", "-f", "mine.yaml"), (), SRC)
     assert istioctl.leaves(unknown_file) is None
@@ -175,4 +186,6 @@ def test_a_step_partly_there_is_completed(lab: m.Lab) -> None:
     manual = m.Manual(m.Text("", ""), SRC)
     assert StepCatchUp(step, (Outcome(manual, manual=True),)).summary == "by hand"
     assert partly.line() == "bookinfo-deploy: completed"
-    assert partly.outcomes[0].line() == "apply: already there: a; done now: b"
+    assert partly.outcomes[0].line() == (
+        "apply samples/bookinfo/platform/kube/bookinfo.yaml: already there: a; done now: b"
+    )
