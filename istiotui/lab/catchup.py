@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import yaml
+
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects, ref
-from istiotui.lab import effects
+from istiotui.lab import effects, istioctl
 from istiotui.lab import model as m
 from istiotui.lab.effects import Outcome, StepCatchUp
 from istiotui.lab.executor import Executor, described
@@ -23,6 +25,8 @@ from istiotui.lab.walk import catch_up
 from istiotui.mesh.kinds import lookup
 
 Progress = Callable[[str], None]
+# Where istiod reads its mesh config (the default revision's).
+MESH_CONFIG = {"name": "istio", "namespace": "istio-system"}
 
 
 class CatchUp:
@@ -153,12 +157,38 @@ class CatchUp:
         if found == []:
             return Outcome(action, note=f"istioctl {' '.join(action.args)} changes nothing")
         if found is not None and all(live is not None for _, live in found):
-            return Outcome(action, kept=(described(found),))
+            return Outcome(action, kept=(described(found),), made=self._mesh_config(action))
         absent = [c for c, live in found or [] if live is None]
         present = [(c, live) for c, live in found or [] if live is not None]
         self.executor.istioctl(action, step.id, absent)
         made = tuple(str(c) for c in absent) or (f"istioctl {' '.join(action.args)}",)
         return Outcome(action, kept=(described(present),) if present else (), made=made)
+
+    def _mesh_config(self, action: m.Istioctl) -> tuple[str, ...]:
+        """The install's `--set meshConfig.…` (access logs, for the lab) that an installed Istio
+        lacks, written into the mesh config istiod watches (the `istio` ConfigMap): without
+        them the steps that count access-log lines fail, and reinstalling just for them would
+        prune the gateways a nameless install does not render."""
+        settings = istioctl.mesh_settings(action.args)
+        if not settings:
+            return ()
+        ref_ = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": dict(MESH_CONFIG)}
+        live = self.objects.get("v1", "ConfigMap", MESH_CONFIG["name"], MESH_CONFIG["namespace"])
+        if live is None:
+            return ()  # an Istio that keeps its mesh config elsewhere: nothing to compare
+        try:
+            mesh = yaml.safe_load((live.get("data") or {}).get("mesh") or "") or {}
+        except yaml.YAMLError:
+            return ()
+        if not isinstance(mesh, dict):
+            return ()
+        rest = istioctl.mesh_to_set(settings, mesh)
+        if not rest:
+            return ()
+        text = yaml.safe_dump(istioctl.with_settings(mesh, rest), sort_keys=False)
+        self.objects.patch(ref_, {"data": {"mesh": text}})
+        where = f"ConfigMap {MESH_CONFIG['namespace']}/{MESH_CONFIG['name']}"
+        return tuple(f"meshConfig.{k}={v} in {where}" for k, v in rest.items())
 
 
 def _silent(_line: str) -> None:

@@ -14,12 +14,16 @@ redo for them.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from istiotui.lab import model as m
 from istiotui.mesh.release import CONTROL_PLANE_PROFILES, ISTIO_VERSION, PROFILE_GATEWAYS
@@ -123,6 +127,46 @@ def resolved_args(action: m.Istioctl) -> tuple[str, ...]:
         if args[i - 1] in ("-f", "--filename") and args[i] in files:
             args[i] = files[args[i]]
     return tuple(args)
+
+
+def mesh_settings(args: Iterable[str]) -> dict[str, Any]:
+    """`--set meshConfig.accessLogFile=/dev/stdout` → {"accessLogFile": "/dev/stdout"} (dotted
+    keys kept; values typed as istioctl reads them: `true` is a boolean)."""
+    out: dict[str, Any] = {}
+    args = list(args)
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--set" and i + 1 < len(args) else ""
+        if value.startswith("meshConfig.") and "=" in value:
+            key, raw = value[len("meshConfig.") :].split("=", 1)
+            out[key] = yaml.safe_load(raw) if raw else ""
+    return out
+
+
+def mesh_to_set(settings: dict[str, Any], mesh: dict) -> dict[str, Any]:
+    """The settings the live mesh config (the `istio` ConfigMap's `mesh`) does not hold yet."""
+    return {k: v for k, v in settings.items() if _at(mesh, k) != v}
+
+
+def with_settings(mesh: dict, settings: dict[str, Any]) -> dict:
+    out = copy.deepcopy(mesh)
+    for key, value in settings.items():
+        *parents, last = key.split(".")
+        here = out
+        for part in parents:
+            child = here.get(part)
+            if not isinstance(child, dict):
+                child = here[part] = {}
+            here = child
+        here[last] = value
+    return out
+
+
+def _at(tree: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(tree, dict):
+            return None
+        tree = tree.get(part)
+    return tree
 
 
 def version_of(deployment: dict) -> str | None:

@@ -189,3 +189,25 @@ def test_a_step_partly_there_is_completed(lab: m.Lab) -> None:
     assert partly.outcomes[0].line() == (
         "apply samples/bookinfo/platform/kube/bookinfo.yaml: already there: a; done now: b"
     )
+
+
+def test_the_installs_mesh_settings_are_compared_with_the_live_mesh_config(lab: m.Lab) -> None:
+    action = _istioctl_of(lab, "istio-install-minimal")
+    settings = istioctl.mesh_settings(action.args)
+    assert settings == {"accessLogFile": "/dev/stdout"}
+    live = {"defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"}}
+    assert istioctl.mesh_to_set(settings, live) == settings
+    after = istioctl.with_settings(live, settings)
+    assert after == {**live, "accessLogFile": "/dev/stdout"}
+    assert live == {"defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"}}
+    assert istioctl.mesh_to_set(settings, after) == {}
+    nested = istioctl.mesh_settings(
+        ("install", "--set", "meshConfig.defaultConfig.holdApplicationUntilProxyStarts=true")
+    )
+    assert nested == {"defaultConfig.holdApplicationUntilProxyStarts": True}
+    both = istioctl.with_settings(live, nested)
+    assert both["defaultConfig"] == {
+        "discoveryAddress": "istiod.istio-system.svc:15012",
+        "holdApplicationUntilProxyStarts": True,
+    }
+    assert istioctl.mesh_to_set(nested, both) == {}

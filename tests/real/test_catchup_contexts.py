@@ -5,10 +5,12 @@ only when Istio is missing — with the step that needs it and the command that 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from second_context import LAB_CONTEXT, write_second_context
 
 from istiotui.cli.session import open_session
@@ -21,6 +23,8 @@ from istiotui.lab.loader import load_lab
 from istiotui.lab.plan import bodies
 from istiotui.lab.session import Session
 from istiotui.mesh.release import ISTIO_VERSION
+
+ISTIOD = "istiod.istio-system.svc:15012"
 
 
 @pytest.fixture
@@ -102,3 +106,59 @@ def test_what_the_learner_did_is_kept_and_only_the_rest_done(lab_master: Session
     again = catching.step(deploy)
     assert again.summary == "already done"
     assert not again.outcomes[0].made
+
+
+def test_an_installed_istio_without_access_logs_gets_them_not_a_reinstall(
+    lab_master: Session,
+) -> None:
+    """Istio installed by hand without `--set meshConfig.accessLogFile=/dev/stdout`: the install
+    step is partly there. istiod stays; its mesh config gets the setting."""
+    objects = lab_master.objects
+    objects.apply(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}},
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "istio", "namespace": "istio-system"},
+                "data": {
+                    "mesh": "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n"
+                },
+            },
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "istiod", "namespace": "istio-system"},
+                "spec": {
+                    "replicas": 0,
+                    "selector": {"matchLabels": {"app": "istiod"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "istiod"}},
+                        "spec": {
+                            "containers": [{"name": "discovery", "image": "istio/pilot:1.23.2"}]
+                        },
+                    },
+                },
+            },
+        ]
+    )
+    step = load_lab().step("istio-install-minimal")
+    install = next(a for a in step.actions if isinstance(a, m.Istioctl))
+    only_the_install = dataclasses.replace(step, actions=(install,))
+    catching, lines = _catch_up(lab_master)
+    found = catching.step(only_the_install)
+    assert found.summary == "completed", lines
+    (outcome,) = found.outcomes
+    assert outcome.kept == (
+        f"control plane istio-system/istiod 1.23.2 (the lab installs {ISTIO_VERSION})",
+    )
+    assert outcome.made == ("meshConfig.accessLogFile=/dev/stdout in ConfigMap istio-system/istio",)
+    live = objects.get("v1", "ConfigMap", "istio", "istio-system")
+    assert live is not None
+    mesh = yaml.safe_load(live["data"]["mesh"])
+    assert mesh == {
+        "defaultConfig": {"discoveryAddress": ISTIOD},
+        "accessLogFile": "/dev/stdout",
+    }
+    again = catching.step(only_the_install)
+    assert again.summary == "already done", lines
