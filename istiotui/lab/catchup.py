@@ -74,12 +74,14 @@ class CatchUp:
                 return self._apply(action)
             case m.Label(target=target, labels=labels):
                 live = self.objects.get(*_ident(target))
-                rest = effects.labels_to_set(live, labels)
-                shown = [f"{target.kind} {target.name} {_labels(labels)}"]
-                if live is not None and not rest:
-                    return Outcome(action, kept=tuple(shown))
-                run([m.Label(target, rest or labels, action.source)], step.id)
-                return Outcome(action, made=tuple(shown))
+                rest = effects.labels_to_set(live, labels) if live is not None else labels
+                there = {k: v for k, v in labels.items() if k not in rest}
+                named = f"{target.kind} {target.name}"
+                kept = (f"{named} {_labels(there)}",) if there else ()
+                if not rest:
+                    return Outcome(action, kept=kept)
+                run([m.Label(target, rest, action.source)], step.id)
+                return Outcome(action, kept=kept, made=(f"{named} {_labels(rest)}",))
             case m.Patch(target=target, patch=patch):
                 live = self.objects.get(*_ident(target))
                 shown = (f"{target.kind} {target.name}",)
