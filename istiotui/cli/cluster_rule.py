@@ -18,6 +18,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from istiotui.cli.flags import LOCAL_CONTEXT
+from istiotui.cluster.kind import ClusterKind
+
 
 @dataclass(frozen=True)
 class ClusterChoice:
@@ -62,3 +65,10 @@ def choose_cluster(args: argparse.Namespace, *, app: bool = False) -> ClusterCho
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         return ClusterChoice(False, None, None, app, "the pod's service account")
     return ClusterChoice(True, None, None, False, "no kubeconfig: the local cluster")
+
+
+def kind_of(context: str) -> ClusterKind:
+    """Local only when reached through the local cluster's own context: any other context is a
+    real cluster, even one whose server is the local API (port-forward and exec vantages, no
+    local shortcuts), which is how real-cluster paths are tested here."""
+    return ClusterKind.LOCAL if context == LOCAL_CONTEXT else ClusterKind.REAL

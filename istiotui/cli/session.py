@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from istiotui.cli.cluster_rule import choose_cluster
+from istiotui.cli.cluster_rule import choose_cluster, kind_of
 from istiotui.cli.flags import LOCAL_CONTEXT
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
 from istiotui.cluster.kind import ClusterKind
@@ -45,8 +45,7 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
                 raise
             notes.append(f"{exc}: using the local cluster instead")
             connection = _local_connection(notes, app)
-    local = connection.context == LOCAL_CONTEXT
-    cluster = ClusterKind.LOCAL if local else ClusterKind.REAL
+    cluster = kind_of(connection.context)
     objects = Objects(connection.api_client)
 
     def list_pods(namespace: str, selector: str) -> list[dict]:

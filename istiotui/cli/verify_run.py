@@ -11,12 +11,14 @@ from xml.etree import ElementTree as ET
 from istiotui.cli.session import open_session, print_notes, where
 from istiotui.cluster.connection import ClusterUnreachable
 from istiotui.lab import model as m
+from istiotui.lab.catchup import CatchUp
+from istiotui.lab.effects import StepCatchUp
 from istiotui.lab.executor import Executor, StepFailed
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.loader import LoaderError, load_lab
 from istiotui.lab.session import Session
 from istiotui.lab.verify import StepReport, verify_step
-from istiotui.lab.walk import catch_up, runs_on
+from istiotui.lab.walk import runs_on
 from istiotui.mesh.flags import explain
 from istiotui.traffic.vantage import VantageUnavailable
 
@@ -57,6 +59,8 @@ Row = tuple[str, str, float, str]  # step id, outcome, seconds, detail
 
 def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -> list[Row]:
     ex = Executor(session.objects, session.cluster, progress=lambda line: print(f"    {line}"))
+    # Earlier steps are checked against the cluster first: what is there is kept and said.
+    catching = CatchUp(ex)
     steps = [s for s in lab.steps() if wanted is None or s.id in wanted]
     done: set[str] = set()
     rows: list[Row] = []
@@ -70,11 +74,10 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
         print(f"▶ {step.id}: {step.title.get(lang)}")  # type: ignore[arg-type]
         try:
             if wanted is not None:
-                for earlier in catch_up(lab, step.id, session.cluster):
-                    if earlier.id not in done:
-                        ex.run(earlier.actions)
-                        done.add(earlier.id)
-            ex.run(step.actions)
+                caught = catching.to(lab, step.id, skip=done)
+                done.update(c.step.id for c in caught)
+                _caught_up(caught)
+            ex.run(step.actions, step.id)
             report = asyncio.run(verify_step(step, session.vantages, session.count_log_lines))
             done.add(step.id)
         except (StepFailed, VantageUnavailable, OSError) as exc:
@@ -90,6 +93,14 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
                 print(f"    {name} ×{count} — {explain(name, lang)}")
     print(f"wall time: {time.monotonic() - started_all:.1f} s")
     return rows
+
+
+def _caught_up(caught: list[StepCatchUp]) -> None:
+    """One line per kind of finding: which earlier steps the cluster already had."""
+    for summary in ("already done", "completed", "done now"):
+        ids = [c.step.id for c in caught if c.summary == summary]
+        if ids:
+            print(f"  catch-up, {summary}: {', '.join(ids)}")
 
 
 def _row(report: StepReport, seconds: float, lang: str) -> Row:

@@ -1,13 +1,13 @@
 """Carrying out a step's actions (or its cleanup) against a cluster, with progress lines.
 
 Manifests go through the cluster layer's all-or-nothing apply. `istioctl` runs when it is on
-PATH on a real cluster; on the local cluster the step's `local:` actions stand for it. Host and
-manual actions are the learner's to do: they are reported, never run.
+PATH (or where the lab's download puts it, lab/istioctl.py) on a real cluster, and only when
+what it installs is not there yet; on the local cluster the step's `local:` actions stand for
+it. Host and manual actions are the learner's to do: they are reported, never run.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -18,13 +18,17 @@ from istiotui import process_group
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
+from istiotui.lab import istioctl
 from istiotui.lab import model as m
 from istiotui.lab.plan import StepFailed, bodies, failed, ref_body
 from istiotui.mesh.kinds import lookup
+from istiotui.mesh.release import ISTIO_VERSION
 
 __all__ = ["Executor", "Progress", "StepFailed"]
 
 Progress = Callable[[str], None]
+# What an istioctl install leaves, each with its Deployment now (None: absent).
+Installed = list[tuple[istioctl.Component, dict | None]]
 
 
 class Executor:
@@ -41,16 +45,17 @@ class Executor:
         # Set by whoever runs us in a thread (the app, on quit): waits and istioctl stop at once.
         self.cancelled = cancelled or threading.Event()
 
-    def run(self, actions: Iterable[m.Action]) -> None:
+    def run(self, actions: Iterable[m.Action], step_id: str | None = None) -> None:
+        """`step_id`: the step these actions belong to, for messages that must name it."""
         for action in actions:
             if self.cancelled.is_set():
                 raise StepFailed("cancelled")
             try:
-                self._one(action)
+                self._one(action, step_id)
             except ClusterError as exc:
                 raise failed(action, exc) from None
 
-    def _one(self, action: m.Action) -> None:
+    def _one(self, action: m.Action, step_id: str | None) -> None:
         say = self.progress
         match action:
             case m.Apply(manifest=manifest, namespace=ns):
@@ -85,21 +90,39 @@ class Executor:
             case m.Istioctl(args=args, local=local):
                 if self.cluster == ClusterKind.LOCAL:
                     say(f"istioctl {' '.join(args)}: on the local cluster, its equivalent")
-                    self.run(local)
-                else:
-                    self._istioctl(args)
+                    self.run(local, step_id)
+                    return
+                found = self.installed(action)
+                if found and all(live is not None for _, live in found):
+                    there = described(found)
+                    say(f"istioctl {' '.join(args)}: not run, already installed: {there}")
+                    return
+                absent = [c for c, live in found or [] if live is None]
+                self.istioctl(action, step_id, absent)
             case m.Host(command=command):
                 say(f"on your machine: {command}")
             case m.Manual(text=text):
                 say(f"by hand: {text.en.splitlines()[0] if text.en else ''}")
 
-    def _istioctl(self, args: tuple[str, ...]) -> None:
-        exe = shutil.which("istioctl")
+    def installed(self, action: m.Istioctl) -> Installed | None:
+        """What the action installs and whether each part is there now; None when that cannot
+        be told from the action (it must run), [] when it installs nothing."""
+        parts = istioctl.leaves(action)
+        if parts is None:
+            return None
+        return [(c, self.objects.get("apps/v1", "Deployment", c.name, c.namespace)) for c in parts]
+
+    def istioctl(
+        self,
+        action: m.Istioctl,
+        step_id: str | None = None,
+        absent: Iterable[istioctl.Component] = (),
+    ) -> None:
+        """Run istioctl (found on PATH or where the lab puts it); its output goes to progress."""
+        exe = istioctl.find()
         if exe is None:
-            raise StepFailed(
-                "istioctl is not on PATH: download Istio (curl -L https://istio.io/downloadIstio"
-                " | sh -) and add istio-<version>/bin to PATH, or run scripts/install-istio.sh"
-            )
+            raise StepFailed(istioctl.missing(step_id, action, absent))
+        args = istioctl.resolved_args(action)
         # Its own process group, so that a cancel stops istioctl and whatever it started.
         with subprocess.Popen(
             [exe, *args],
@@ -166,3 +189,18 @@ def _done(until: str, items: list[dict]) -> bool:
 def _pod_ready(pod: dict) -> bool:
     conditions = (pod.get("status") or {}).get("conditions") or []
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def described(found: Installed) -> str:
+    """`control plane istio-system/istiod 1.24.0, gateway istio-system/istio-ingressgateway`."""
+    out = []
+    for component, live in found:
+        version = istioctl.version_of(live) if live is not None else None
+        if version is None:
+            out.append(str(component))
+        elif version != ISTIO_VERSION:
+            # Kept: reinstalling would be an upgrade the learner did not ask for.
+            out.append(f"{component} {version} (the lab installs {ISTIO_VERSION})")
+        else:
+            out.append(f"{component} {version}")
+    return ", ".join(out)

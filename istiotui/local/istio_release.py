@@ -6,6 +6,9 @@ istioctl's install (local/pilot/operator.py) names its images from it, and sidec
 
 from __future__ import annotations
 
-ISTIO_VERSION = "1.24.0"
+from istiotui.mesh.release import ISTIO_VERSION
+
 HUB = "docker.io/istio"
 PROXY_IMAGE = f"{HUB}/proxyv2:{ISTIO_VERSION}"
+
+__all__ = ["HUB", "ISTIO_VERSION", "PROXY_IMAGE"]

@@ -18,6 +18,8 @@ from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.watch import Watcher, WatchEvent
 from istiotui.lab import model as m
+from istiotui.lab.catchup import CatchUp
+from istiotui.lab.effects import StepCatchUp
 from istiotui.lab.executor import Executor
 from istiotui.lab.plan import DiffResult, dry_run
 from istiotui.lab.session import Session
@@ -91,9 +93,22 @@ class Backend:
         """The step's changes as the server would make them (dry run), and findings after it."""
         return dry_run(self.session.objects, step, self.cluster, live)
 
-    def run(self, actions: Iterable[m.Action], progress: Callable[[str], None]) -> None:
-        """Carry out actions; StepFailed (with file:line) when one is rejected."""
-        Executor(self.session.objects, self.cluster, progress, self._closing).run(actions)
+    def run(
+        self,
+        actions: Iterable[m.Action],
+        progress: Callable[[str], None],
+        step_id: str | None = None,
+    ) -> None:
+        """Carry out actions; StepFailed (with file:line, and the step when given) when one is
+        rejected."""
+        executor = Executor(self.session.objects, self.cluster, progress, self._closing)
+        executor.run(actions, step_id)
+
+    def catch_up_step(self, step: m.Step, progress: Callable[[str], None]) -> StepCatchUp:
+        """An earlier step, checked against the cluster first: what is there is kept and said
+        (`= STEP: already done`), only the rest is done."""
+        executor = Executor(self.session.objects, self.cluster, progress, self._closing)
+        return CatchUp(executor).step(step)
 
     # -- reading -------------------------------------------------------------
 

@@ -112,7 +112,7 @@ class Workers:
         backend = None
         try:
             backend = self._backend()
-            backend.run(step.actions, self._progress)
+            backend.run(step.actions, self._progress, step.id)
         except expected() as exc:
             self.post_message(msg.StepApplied(step.id, self._why(exc, backend)))
             return
@@ -137,9 +137,9 @@ class Workers:
             for earlier in catch_up(self.lab, step.id, backend.cluster):
                 if get_current_worker().is_cancelled:
                     return
-                self._progress(f"— {earlier.id}")
-                # The way forward only: a cleanup undoes its step on request (`c`).
-                backend.run(earlier.actions, self._progress)
+                # The way forward only: a cleanup undoes its step on request (`c`). What the
+                # cluster already has is kept, and the progress lines say which was which.
+                backend.catch_up_step(earlier, self._progress)
         except expected() as exc:
             self.post_message(msg.CaughtUp(step.id, self._why(exc, backend)))
             return

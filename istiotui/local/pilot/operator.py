@@ -14,9 +14,8 @@ from typing import Any
 
 from istiotui.local.istio_release import HUB, ISTIO_VERSION, PROXY_IMAGE
 from istiotui.local.pilot.model import PilotError
+from istiotui.mesh.release import CONTROL_PLANE_PROFILES
 
-# Profiles whose install includes istiod (istioctl's `empty` and `remote` do not).
-CONTROL_PLANE_PROFILES = {"default", "demo", "minimal", "preview", "ambient", "openshift"}
 _KINDS = {
     "ingressGateways": {
         "app": "istio-ingressgateway",
