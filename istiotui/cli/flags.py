@@ -30,9 +30,12 @@ def add_cluster_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
         default=argparse.SUPPRESS,
         help="use the embedded local cluster",
     )
-    group.add_argument(
+    context = group.add_argument(
         "--context", default=argparse.SUPPRESS, help="kubeconfig context of a real cluster"
     )
+    from istiotui.cli.completion import complete_contexts  # light: its imports are lazy
+
+    context.completer = complete_contexts  # type: ignore[attr-defined]
     parser.add_argument(
         "--kubeconfig",
         default=argparse.SUPPRESS,

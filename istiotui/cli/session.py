@@ -81,7 +81,11 @@ def print_notes(session: Session, prog: str) -> None:
 
 def _local_connection(notes: list[str], app: bool) -> Connection:
     from istiotui.local import daemon  # the local cluster is only imported when asked for
+    from istiotui.local.host_support import local_cluster_unsupported
 
+    unsupported = local_cluster_unsupported()
+    if unsupported:
+        raise ClusterUnreachable(unsupported)
     state = StateDir.default()
     try:
         addresses.check_environment()
