@@ -72,5 +72,6 @@ TABLE: tuple[Row, ...] = (
 def markdown() -> str:
     """The table as docs/cli-output.md shows it (a test keeps the two in step)."""
     lines = ["| code | name | meaning |", "|---|---|---|"]
-    lines += [f"| {row.code} | `{row.name}` | {row.meaning} |" for row in TABLE]
+    cell = str.maketrans({"|": "\\|"})  # a `|` inside a cell would end it
+    lines += [f"| {row.code} | `{row.name}` | {row.meaning.translate(cell)} |" for row in TABLE]
     return "\n".join(lines)
