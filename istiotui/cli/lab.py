@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import re
 import sys
 import textwrap
@@ -17,7 +18,10 @@ from istiotui.lab.describe import action_details, action_line, expectation_line,
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.loader import LoaderError, load_lab
 from istiotui.lab.model import Action, Lab, Lang, Step
+from istiotui.lab.paths import scenarios_dir
 from istiotui.lab.words import word
+
+log = logging.getLogger(__name__)
 
 WIDTH = 80
 INDENT = "  "
@@ -48,11 +52,13 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
 
 def _load(err: TextIO) -> Lab | None:
     try:
-        return load_lab()
+        lab = load_lab()
     except LoaderError as exc:
         print("istiotui: the lab's files have problems:", file=err)
         print(str(exc), file=err)
         return None
+    log.info("the lab: %d steps from %s", len(lab.step_ids()), scenarios_dir())
+    return lab
 
 
 def run_list(args: argparse.Namespace) -> int:

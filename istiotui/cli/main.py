@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except settings.SettingError as exc:
         print(f"istiotui: {exc}", file=sys.stderr)
         return exit_codes.USAGE
+    logging.getLogger(__name__).debug("istiotui %s, argv %s", __version__, argv or sys.argv[1:])
     if func is None:
         func = importlib.import_module("istiotui.cli.tui").run  # no command: the full-screen lab
     try:
