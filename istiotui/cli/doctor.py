@@ -53,12 +53,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def collect(kubeconfig: str | None = None, context: str | None = None) -> list[Check]:
-    """Every check, in the report's order; the slow ones (subprocesses, the cluster) at once."""
+def collect(
+    kubeconfig: str | None = None, context: str | None = None, platform: str | None = None
+) -> list[Check]:
+    """Every check, in the report's order, all at once (subprocesses, the cluster).
+    `platform`: `sys.platform`'s value to judge (default: this machine's)."""
     jobs = [
         checks.kubectl,
         lambda: checks.cluster(kubeconfig, context),
-        checks.platform,
+        lambda: checks.platform(platform),
         checks.envoy,
         checks.loopback,
         checks.bubblewrap,
@@ -83,10 +86,14 @@ def usable_ways(found: list[Check]) -> list[str]:
     ]
 
 
+def exit_code(ways: list[str]) -> int:
+    return exit_codes.OK if ways else exit_codes.FAILED
+
+
 def run(args: argparse.Namespace) -> int:
     found = collect(args.kubeconfig, args.context)
     ways = usable_ways(found)
-    code = exit_codes.OK if ways else exit_codes.FAILED
+    code = exit_code(ways)
     if wants_data(args):
         emit(doctor_data(found, ways), args.output)
     else:

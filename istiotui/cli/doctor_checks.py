@@ -108,13 +108,14 @@ def _istio(api_client: object) -> Check:
     return Check("istio", "cluster", True, f"istiod {version} ({image})", None, True)
 
 
-def platform() -> Check:
+def platform(name: str | None = None) -> Check:
     from istiotui.local.host_support import local_cluster_unsupported
 
-    why = local_cluster_unsupported()
+    name = sys.platform if name is None else name
+    why = local_cluster_unsupported(name)
     if why:
-        return Check("linux", "local", False, sys.platform, why)
-    return Check("linux", "local", True, sys.platform)
+        return Check("linux", "local", False, name, why)
+    return Check("linux", "local", True, name)
 
 
 def envoy() -> Check:
