@@ -13,6 +13,7 @@ from typing import Any
 
 from istiotui.cli import doctor_checks as checks
 from istiotui.cli import exit_codes
+from istiotui.cli.completion import complete_contexts
 from istiotui.cli.doctor_checks import Check
 from istiotui.cli.flags import takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data
@@ -45,7 +46,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=argparse.SUPPRESS,
         help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)",
     )
-    from istiotui.cli.completion import complete_contexts
 
     context.completer = complete_contexts  # type: ignore[attr-defined]
     takes(parser, "context", "kubeconfig")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from istiotui.cli.completion import complete_contexts
+
 # The context name of the embedded local cluster in its own kubeconfig.
 LOCAL_CONTEXT = "istiotui-local"
 
@@ -33,7 +35,6 @@ def add_cluster_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
     context = group.add_argument(
         "--context", default=argparse.SUPPRESS, help="kubeconfig context of a real cluster"
     )
-    from istiotui.cli.completion import complete_contexts  # light: its imports are lazy
 
     context.completer = complete_contexts  # type: ignore[attr-defined]
     parser.add_argument(

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from istiotui.cli import exit_codes
+from istiotui.cli.completion import complete_step_ids
 from istiotui.cli.ending import Ending
 from istiotui.cli.flags import LOCAL_CONTEXT, add_cluster_flags, add_lang_flag
 
@@ -31,7 +32,6 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="the full-screen lab: open this step first (an id from `istiotui lab list`)",
     )
-    from istiotui.cli.completion import complete_step_ids
 
     step.completer = complete_step_ids  # type: ignore[attr-defined]
 
