@@ -75,6 +75,15 @@ def _text(text: str) -> str:
     return text
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _log_level(text: str) -> str:
+    if text.lower() not in LOG_LEVELS:
+        raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
+    return text.lower()
+
+
 BLOCKS = 12  # address blocks for local clusters side by side (see istiotui.local.addresses)
 
 
@@ -124,6 +133,12 @@ API_PORT: Setting[int | None] = Setting(
 ENVOY_ADMIN_PORT: Setting[int | None] = Setting(
     "ISTIOTUI_ENVOY_ADMIN_PORT", _port, None, "any free port, recorded in `server.json`",
     "The local Envoy's admin port on 127.0.0.1.", "user",
+)  # fmt: skip
+LOG_LEVEL: Setting[str | None] = Setting(
+    "ISTIOTUI_LOG_LEVEL", _log_level, None, "warning for commands, info for the local cluster",
+    f"Python logging level ({', '.join(LOG_LEVELS)}) of a command (as `--log-level`) and of the "
+    "local cluster's own log (`server.log` in its state dir), read when the cluster starts; "
+    "`-v` and `--log-level` set it for the cluster a command starts.", "user",
 )  # fmt: skip
 LOCAL_BLOCK: Setting[int] = Setting(
     "ISTIOTUI_LOCAL_BLOCK", _block, 0,
@@ -180,7 +195,8 @@ OWNER: Setting[str] = Setting(
 )  # fmt: skip
 
 ALL: tuple[Setting, ...] = (
-    STATE_DIR, SCENARIOS, ISTIO_MANIFESTS, VAGRANT_ROOT, API_PORT, ENVOY_ADMIN_PORT, LOCAL_BLOCK,
+    STATE_DIR, SCENARIOS, ISTIO_MANIFESTS, VAGRANT_ROOT, API_PORT, ENVOY_ADMIN_PORT, LOG_LEVEL,
+    LOCAL_BLOCK,
     LOCAL_DATA_PLANE, LOCAL_EXIT_WITH_PID, LOCAL_WATCH_HISTORY, LOCAL_BOOKMARK_SECONDS,
     LOCAL_ISTIO_VERSIONS, TEST_CONTEXT, UPDATE_GOLDEN, POD_IP, SIDECAR_IP, CA_BUNDLE, OWNER,
 )  # fmt: skip

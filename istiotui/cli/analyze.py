@@ -6,8 +6,8 @@ what files alone cannot settle is an Info, never an error. With a cluster flag, 
 objects are analysed with the files laid over them — the state after `kubectl apply -f FILES`.
 Files that define the same object differently (Istio's samples/bookinfo/networking/) are
 analysed as alternatives, one at a time. The exit status follows istioctl's: 0 when nothing
-reaches the failure threshold, 79 when something does, 2 when a file cannot be read, a
-`--suppress` rule is malformed or the cluster does not answer.
+reaches the failure threshold, 79 when something does, 2 when a file cannot be read or a
+`--suppress` rule is malformed; 5 when the cluster does not answer (cli/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from istiotui.cli import exit_codes
 from istiotui.cli.analyze_output import Report, render
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, add_lang_flag, takes
+from istiotui.cli.output import add_output_flag
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.manifests import cluster_scoped, read_objects
 from istiotui.mesh.analysis import Finding, Offline, Severity, analyze, overlay
 from istiotui.mesh.analysis.suppress import Rule, parse_rule
 from istiotui.mesh.analysis.variants import Item, plan
 
-EXIT_FOUND = 79  # istioctl analyze's "analyzers found issues"
+EXIT_FOUND = exit_codes.ANALYZE_FOUND  # istioctl analyze's "analyzers found issues"
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -46,9 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="error",
         help="lowest severity that makes the exit status non-zero (default: error)",
     )
-    parser.add_argument(
-        "-o", "--output", choices=["log", "json", "yaml"], default="log", help="output format"
-    )
+    add_output_flag(parser, text="log")  # istioctl's name for its lines
     parser.add_argument(
         "--suppress",
         action="append",
@@ -69,17 +69,17 @@ def run(args: argparse.Namespace) -> int:
         rules = tuple(parse_rule(text) for text in args.suppress)
     except ValueError as exc:
         print(f"istiotui analyze: {exc}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     items, failed = _read(args.files, args.namespace)
     if failed:
-        return 2
+        return exit_codes.USAGE
     on_cluster = bool(args.local or args.context or args.kubeconfig)
     if not on_cluster and not args.files:
         print(
             "istiotui analyze: give FILES, or --local / --context to analyse a cluster",
             file=sys.stderr,
         )
-        return 2
+        return exit_codes.USAGE
     chosen = plan(items)
     for first, later in chosen.redefined:
         print(
@@ -89,19 +89,25 @@ def run(args: argparse.Namespace) -> int:
         )
     live: list[dict] = []
     offline: Offline | None = None
+    from istiotui.cluster.connection import ClusterUnreachable
+
     try:
         if on_cluster:
             live = _live_objects(args)
         else:
             offline = _offline([i.obj for i in items])
+    except ClusterUnreachable as exc:
+        print(f"istiotui analyze: {exc}", file=sys.stderr)
+        return exit_codes.UNREACHABLE
     except Exception as exc:  # the cluster layer's and the install's errors say what went wrong
         print(f"istiotui analyze: {exc}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     report = Report("cluster" if on_cluster else "files", Severity[args.failure_threshold.upper()])
     report.plan = chosen
     _collect(report, chosen.runs(), live, offline, rules, on_cluster)
-    print(render(report, args.output, lang))
-    return EXIT_FOUND if report.failed else 0
+    shown = render(report, args.output, lang)
+    sys.stdout.write(shown if shown.endswith("\n") else shown + "\n")
+    return EXIT_FOUND if report.failed else exit_codes.OK
 
 
 def _offline(objects: list[dict]) -> Offline:

@@ -5,16 +5,14 @@ The JSON/YAML schema is documented in docs/mesh-checks.md; keep the two in step.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from istiotui.cli import output
 from istiotui.mesh.analysis import Finding, Severity
 from istiotui.mesh.analysis.variants import Plan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = output.SCHEMA_VERSION
 
 
 @dataclass
@@ -115,9 +113,7 @@ def _finding(f: Finding, lang: str, origin: str | None, alts: list[str] | None) 
     }
 
 
-def render(report: Report, output: str, lang: str) -> str:
-    if output == "json":
-        return json.dumps(as_data(report, lang), indent=2, ensure_ascii=False)
-    if output == "yaml":
-        return yaml.safe_dump(as_data(report, lang), sort_keys=False, allow_unicode=True).rstrip()
+def render(report: Report, fmt: str, lang: str) -> str:
+    if fmt in output.DATA_FORMATS:
+        return output.render(as_data(report, lang), fmt)
     return as_text(report, lang)

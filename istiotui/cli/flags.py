@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from istiotui.cli.completion import complete_contexts
+
 # The context name of the embedded local cluster in its own kubeconfig.
 LOCAL_CONTEXT = "istiotui-local"
 
@@ -30,9 +32,11 @@ def add_cluster_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
         default=argparse.SUPPRESS,
         help="use the embedded local cluster",
     )
-    group.add_argument(
+    context = group.add_argument(
         "--context", default=argparse.SUPPRESS, help="kubeconfig context of a real cluster"
     )
+
+    context.completer = complete_contexts  # type: ignore[attr-defined]
     parser.add_argument(
         "--kubeconfig",
         default=argparse.SUPPRESS,

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import re
 import sys
 import textwrap
 from typing import Any, TextIO
 
+from istiotui.cli import exit_codes
+from istiotui.cli.completion import complete_step_ids
 from istiotui.cli.flags import add_lang_flag, takes
+from istiotui.cli.output import add_output_flag, emit, wants_data
 from istiotui.lab.describe import action_details, action_line, expectation_line, probe_line
 from istiotui.lab.i18n import choose_lang
 from istiotui.lab.loader import LoaderError, load_lab
 from istiotui.lab.model import Action, Lab, Lang, Step
+from istiotui.lab.paths import scenarios_dir
 from istiotui.lab.words import word
+
+log = logging.getLogger(__name__)
 
 WIDTH = 80
 INDENT = "  "
-EXIT_INVALID_LAB = 1
-EXIT_USAGE = 2
 
 
 def register(sub: Any) -> None:
@@ -31,32 +36,41 @@ def register(sub: Any) -> None:
     list_parser.set_defaults(func=run_list)
 
     show_parser = lab_sub.add_parser("show", help="one step: text, commands, actions, checks")
-    show_parser.add_argument(
+    step_arg = show_parser.add_argument(
         "step_id", metavar="STEP", help="the step's id (see `istiotui lab list`)"
     )
+    step_arg.completer = complete_step_ids  # type: ignore[attr-defined]
     _add_lang(show_parser)
     show_parser.set_defaults(func=run_show)
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
     add_lang_flag(parser, "language of the lab's texts (default: from LC_ALL, LC_MESSAGES or LANG)")
+    add_output_flag(parser)
     takes(parser, "lang")
 
 
 def _load(err: TextIO) -> Lab | None:
     try:
-        return load_lab()
+        lab = load_lab()
     except LoaderError as exc:
         print("istiotui: the lab's files have problems:", file=err)
         print(str(exc), file=err)
         return None
+    log.info("the lab: %d steps from %s", len(lab.step_ids()), scenarios_dir())
+    return lab
 
 
 def run_list(args: argparse.Namespace) -> int:
     lab = _load(sys.stderr)
     if lab is None:
-        return EXIT_INVALID_LAB
+        return exit_codes.LAB_INVALID
     lang = choose_lang(args.lang)
+    if wants_data(args):
+        from istiotui.cli.lab_data import outline
+
+        emit(outline(lab, lang), args.output)
+        return exit_codes.OK
     out = sys.stdout
     print(lab.title.get(lang), file=out)
     id_width = min(28, max((len(s.id) for s in lab.steps()), default=0))
@@ -65,19 +79,25 @@ def run_list(args: argparse.Namespace) -> int:
         print(_clip(f"{section.number:>2}. {section.title.get(lang)}"), file=out)
         for step in section.steps:
             print(_clip(f"      {step.id:<{id_width}}  {step.title.get(lang)}"), file=out)
-    return 0
+    return exit_codes.OK
 
 
 def run_show(args: argparse.Namespace) -> int:
     lab = _load(sys.stderr)
     if lab is None:
-        return EXIT_INVALID_LAB
+        return exit_codes.LAB_INVALID
     lang = choose_lang(args.lang)
     if not lab.has_step(args.step_id):
         print(_unknown_step(lab, args.step_id, lang), file=sys.stderr)
-        return EXIT_USAGE
-    sys.stdout.write("\n".join(render_step(lab, lab.step(args.step_id), lang)) + "\n")
-    return 0
+        return exit_codes.USAGE
+    step = lab.step(args.step_id)
+    if wants_data(args):
+        from istiotui.cli.lab_data import step_data
+
+        emit(step_data(lab, step, lang), args.output)
+        return exit_codes.OK
+    sys.stdout.write("\n".join(render_step(lab, step, lang)) + "\n")
+    return exit_codes.OK
 
 
 def _unknown_step(lab: Lab, wanted: str, lang: Lang) -> str:

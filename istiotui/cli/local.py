@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
+from typing import Any
 
+from istiotui.cli import exit_codes
+from istiotui.cli.output import add_output_flag, document, emit, wants_data
 from istiotui.local import addresses, daemon
+from istiotui.local.host_support import local_cluster_unsupported
 from istiotui.local.kubeconfig import CONTEXT
 from istiotui.local.state import StateDir
 
@@ -27,21 +31,25 @@ def _loopback(text: str) -> str:
 
 
 def _up(args: argparse.Namespace) -> int:
+    unsupported = local_cluster_unsupported()
+    if unsupported:
+        print(f"istiotui local up: {unsupported}", file=sys.stderr)
+        return exit_codes.UNREACHABLE
     state = StateDir.default()
     try:
         addresses.check_environment()
         port = args.port if args.port is not None else addresses.api_port()
     except ValueError as exc:
         print(f"istiotui local up: {exc}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     try:
         running = daemon.up(state, args.host, port, reset_corrupt_state=args.reset_corrupt_state)
     except daemon.DaemonError as exc:
         print(f"istiotui local up: {exc}", file=sys.stderr)
-        return 1
+        return exit_codes.UNREACHABLE
     _print_notes(running.notes)
     _print_status(state, running)
-    return 0
+    return exit_codes.OK
 
 
 def _print_notes(notes: list[str] | tuple[str, ...]) -> None:
@@ -56,18 +64,41 @@ def _down(args: argparse.Namespace) -> int:
         print("local cluster stopped")
     else:
         print("local cluster was not running")
-    return 0
+    return exit_codes.OK
 
 
 def _status(args: argparse.Namespace) -> int:
     state = StateDir.default()
     running = daemon.status(state)
+    notes = daemon.stale_notes(state) if running is None else []
+    code = exit_codes.OK if running is not None else exit_codes.NOT_RUNNING
+    if wants_data(args):
+        emit(status_data(state, running, notes), args.output)
+        return code
     if running is None:
-        _print_notes(daemon.stale_notes(state))
+        _print_notes(notes)
         print(f"local cluster: not running (state dir {state.root})")
-        return 3
+        return code
     _print_status(state, running)
-    return 0
+    return code
+
+
+def status_data(
+    state: StateDir, running: daemon.Running | None, notes: list[str] | tuple[str, ...]
+) -> dict[str, Any]:
+    up = running is not None
+    return document(
+        running=up,
+        url=running.url if up else None,
+        port=running.port if up else None,
+        pid=running.pid if up else None,
+        envoyAdmin=running.envoy_admin if up else None,
+        kubeconfig=str(state.kubeconfig) if up else None,
+        context=CONTEXT if up else None,
+        stateDir=str(state.root),
+        notes=list(notes),
+        unsupported=local_cluster_unsupported(),
+    )
 
 
 def _print_status(state: StateDir, running: daemon.Running) -> None:
@@ -99,4 +130,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p_up.set_defaults(func=_up)
     sub.add_parser("down", help="stop the local cluster").set_defaults(func=_down)
-    sub.add_parser("status", help="show address, pid and kubeconfig").set_defaults(func=_status)
+    p_status = sub.add_parser("status", help="show address, pid and kubeconfig")
+    add_output_flag(p_status)
+    p_status.set_defaults(func=_status)

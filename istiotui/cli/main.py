@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from istiotui import __version__
+from istiotui import __version__, settings
+from istiotui.cli import exit_codes, logs
+from istiotui.cli.completion import autocomplete
 from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
-COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze")
+COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze", "doctor", "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,25 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         importlib.import_module(f"istiotui.cli.{name}").register(sub)
     importlib.import_module("istiotui.cli.tui").add_flags(parser)
+    logs.add_flags(parser)  # last: onto every subcommand's parser too
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    autocomplete(parser)  # the shell asking for Tab's candidates: answered, then exit
     args = parser.parse_args(argv)
     settle(parser, args)
     func = getattr(args, "func", None)
+    try:
+        logs.setup(args, logs.tui_log_file() if func is None else None)
+    except settings.SettingError as exc:
+        print(f"istiotui: {exc}", file=sys.stderr)
+        return exit_codes.USAGE
+    logging.getLogger(__name__).debug("istiotui %s, argv %s", __version__, argv or sys.argv[1:])
     if func is None:
         func = importlib.import_module("istiotui.cli.tui").run  # no command: the full-screen lab
     try:
         return int(func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         # `istiotui lab list | head`: the reader left; say nothing more, as shell tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        return exit_codes.PIPE_CLOSED
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from istiotui.cli import exit_codes
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
+from istiotui.cli.output import add_output_flag, document, emit, wants_data
 
 if TYPE_CHECKING:
     from istiotui.traffic.engine import ProbeRun, ProbeSpec
@@ -38,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--container", help="the pod's container to exec in (real clusters)")
     add_cluster_flags(parser)
+    add_output_flag(parser)
     takes(parser, *CLUSTER_FLAGS)
     parser.add_argument(
         "--classify",
@@ -45,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: reviews-version for /productpage, else status)",
     )
     parser.set_defaults(func=run)
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"istiotui probe: {message}", file=sys.stderr)
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     for item in args.header:
         name, sep, value = item.partition(":")
         if not sep:
-            raise SystemExit(f"istiotui probe: header {item!r} is not NAME:VALUE")
+            return _fail(exit_codes.USAGE, f"header {item!r} is not NAME:VALUE")
         headers[name.strip()] = value.strip()
     classify = args.classify or ("reviews-version" if "productpage" in args.url else "status")
     try:
@@ -72,18 +80,25 @@ def run(args: argparse.Namespace) -> int:
             classify=classify,
         )
     except ValueError as exc:
-        raise SystemExit(f"istiotui probe: {exc}") from None
+        return _fail(exit_codes.USAGE, str(exc))
     if args.from_pod:
         return _from_pod(args, spec)
     try:
         result = asyncio.run(run_probe(spec, Target()))
     except LoginFailed as exc:
-        raise SystemExit(f"istiotui probe: {exc}") from None
-    print(render(spec, result))
+        return _fail(exit_codes.FAILED, str(exc))
+    _show(args, spec, result)
     hint = _no_tunnel_hint(spec.url, result)
     if hint:
         print(hint, file=sys.stderr)
-    return 0 if result.summary.errors == 0 else 1
+    return exit_codes.OK if result.summary.errors == 0 else exit_codes.FAILED
+
+
+def _show(args: argparse.Namespace, spec: ProbeSpec, result: ProbeRun) -> None:
+    if wants_data(args):
+        emit(probe_data(spec, result), args.output)
+    else:
+        print(text(spec, result))
 
 
 def _no_tunnel_hint(url: str, result: ProbeRun) -> str | None:
@@ -117,26 +132,50 @@ def _from_pod(args: argparse.Namespace, spec: ProbeSpec) -> int:
     try:
         session = open_session(args)
     except ClusterUnreachable as exc:
-        raise SystemExit(f"istiotui probe: {exc}") from None
+        return _fail(exit_codes.UNREACHABLE, str(exc))
     print_notes(session, "istiotui probe")
     print(where(session), file=sys.stderr)  # exec runs commands there
     try:
         pod = session.objects.get("v1", "Pod", name, namespace)
         if pod is None:
-            raise SystemExit(f"istiotui probe: no pod {name} in namespace {namespace}")
+            return _fail(exit_codes.FAILED, f"no pod {name} in namespace {namespace}")
         labels = (pod.get("metadata") or {}).get("labels") or {}
         selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
         target = session.vantages.pod_target(namespace, selector, args.container)
         result = asyncio.run(probe(spec, target))
     except (VantageUnavailable, ClusterError, LoginFailed) as exc:
-        raise SystemExit(f"istiotui probe: {exc}") from None
+        return _fail(exit_codes.FAILED, str(exc))
     finally:
         session.close()
-    print(render(spec, result))
-    return 0 if result.summary.errors == 0 else 1
+    _show(args, spec, result)
+    return exit_codes.OK if result.summary.errors == 0 else exit_codes.FAILED
 
 
-def render(spec: ProbeSpec, result: ProbeRun) -> str:
+def probe_data(spec: ProbeSpec, result: ProbeRun) -> dict[str, Any]:
+    s = result.summary
+    latency = None
+    if s.latencies:
+        ms = {f"p{p}": round(1000 * (s.percentile(p) or 0), 3) for p in (50, 90, 99)}
+        latency = {**ms, "max": round(1000 * s.latencies[-1], 3)}
+    first_error = next((r.error for r in result.responses if r.error), None)
+    return document(
+        url=spec.url,
+        count=spec.count,
+        concurrency=spec.concurrency,
+        classify=spec.classify,
+        sent=s.total,
+        elapsedSeconds=round(s.elapsed, 3),
+        requestsPerSecond=round(s.rps, 3),
+        latencyMs=latency,
+        statuses={str(code): n for code, n in s.statuses.items()},
+        errors=s.errors,
+        firstError=first_error,
+        classes=dict(s.classes),
+        passed=s.errors == 0,
+    )
+
+
+def text(spec: ProbeSpec, result: ProbeRun) -> str:
     from istiotui.traffic.stats import describe_counts
 
     s = result.summary

@@ -7,6 +7,7 @@ to the layers below as plain values. Which cluster: `cluster_rule.choose_cluster
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from istiotui.local.state import StateDir
 from istiotui.local.workloads import local_ca
 from istiotui.traffic.vantage import Vantages
 
+log = logging.getLogger(__name__)
+
 # State dirs of local clusters this process is starting and has not yet said keep running: a
 # process ended meanwhile must not leave them behind (`stop_unannounced_starts`).
 _starting: set[Path] = set()
@@ -34,6 +37,7 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
     """Connect to the cluster the rule chooses; the local one is started when it is not running.
     `app`: the full-screen lab, which falls back to the local cluster (rule 4)."""
     choice = choose_cluster(args, app=app)
+    log.info("cluster: %s", choice.why)
     notes: list[str] = []
     if choice.local:
         connection = _local_connection(notes, app)
@@ -46,6 +50,12 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
             notes.append(f"{exc}: using the local cluster instead")
             connection = _local_connection(notes, app)
     cluster = kind_of(connection.context)
+    log.info(
+        "connected: context %s at %s, Kubernetes %s",
+        connection.context,
+        connection.server,
+        connection.version,
+    )
     objects = Objects(connection.api_client)
 
     def list_pods(namespace: str, selector: str) -> list[dict]:
@@ -80,7 +90,11 @@ def print_notes(session: Session, prog: str) -> None:
 
 def _local_connection(notes: list[str], app: bool) -> Connection:
     from istiotui.local import daemon  # the local cluster is only imported when asked for
+    from istiotui.local.host_support import local_cluster_unsupported
 
+    unsupported = local_cluster_unsupported()
+    if unsupported:
+        raise ClusterUnreachable(unsupported)
     state = StateDir.default()
     try:
         addresses.check_environment()

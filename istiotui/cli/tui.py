@@ -11,6 +11,8 @@ import atexit
 import sys
 from typing import TYPE_CHECKING
 
+from istiotui.cli import exit_codes
+from istiotui.cli.completion import complete_step_ids
 from istiotui.cli.ending import Ending
 from istiotui.cli.flags import LOCAL_CONTEXT, add_cluster_flags, add_lang_flag
 
@@ -25,11 +27,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     add_cluster_flags(group)
     add_lang_flag(group, "language (default: from the locale)")
-    group.add_argument(
+    step = group.add_argument(
         "--step",
         default=argparse.SUPPRESS,
         help="the full-screen lab: open this step first (an id from `istiotui lab list`)",
     )
+
+    step.completer = complete_step_ids  # type: ignore[attr-defined]
 
 
 def connector_for(args: argparse.Namespace):
@@ -64,10 +68,10 @@ def _run(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
         lab = load_lab()
     except LoaderError as exc:
         print(f"istiotui: the lab does not load:\n{exc}", file=sys.stderr)
-        return 2
+        return exit_codes.LAB_INVALID
     if args.step and not lab.has_step(args.step):
         print(f"istiotui: unknown step {args.step!r} (see `istiotui lab list`)", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     hint = LOCAL_CONTEXT if args.local else (args.context or "offline")
     app = IstioTui(
         lab,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from istiotui.cli.completion import complete_step_ids
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, add_lang_flag, takes
+from istiotui.cli.output import add_output_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="carry out steps and check their expected results from real traffic",
         description="For each step in order: catch up, apply, probe, judge.",
     )
-    parser.add_argument("steps", nargs="*", metavar="STEP")
+    steps = parser.add_argument("steps", nargs="*", metavar="STEP")
+    steps.completer = complete_step_ids  # type: ignore[attr-defined]
     parser.add_argument("--all", action="store_true", help="every step the cluster can run")
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    add_output_flag(parser)
     add_lang_flag(parser, "language of the steps' titles")
     add_cluster_flags(parser)
     takes(parser, *CLUSTER_FLAGS, "lang")

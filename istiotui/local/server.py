@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state = StateDir(args.state_dir).ensure()
     logging.basicConfig(
-        level=logging.INFO,
+        # The starting command's -v/--log-level reach here through the environment.
+        level=(settings.LOG_LEVEL.get() or "info").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -11,6 +11,7 @@ import yaml
 from kubernetes import client
 
 from faults.conftest import FaultCluster, MakeCluster
+from istiotui.cli import exit_codes
 
 
 def _configmap(cluster: FaultCluster, name: str) -> None:
@@ -44,7 +45,7 @@ def test_a_corrupt_store_is_named_and_kept_until_the_user_says(
     store.write_bytes(bad)
 
     refused = cluster.istiotui("local", "up")
-    assert refused.returncode == 1
+    assert refused.returncode == exit_codes.UNREACHABLE
     assert "Traceback" not in refused.stderr + refused.stdout
     assert f"its store {store}" in refused.stderr
     assert "istiotui local up --reset-corrupt-state" in refused.stderr
@@ -98,7 +99,7 @@ def test_a_live_server_with_garbage_info_is_not_started_twice(fault_cluster: Mak
     pid = cluster.pid
     cluster.state.info_file.write_text("[1, 2")
     up = cluster.istiotui("local", "up")
-    assert up.returncode == 1 and "Traceback" not in up.stderr
+    assert up.returncode == exit_codes.UNREACHABLE and "Traceback" not in up.stderr
     assert f"a local cluster server runs (pid {pid})" in up.stderr
     assert "istiotui local down" in up.stderr
     cluster.stop()  # what `local down` does (this test run is the server's parent)

@@ -1,5 +1,5 @@
 """`istiotui verify` with lab files that do not load: the loader's `file:line` problems and exit
-status 2, never a traceback, and no cluster is contacted (the lab is read first)."""
+status 4 (LAB_INVALID), never a traceback, and no cluster is contacted (the lab is read first)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from istiotui.cli import exit_codes
 
 BROKEN = Path(__file__).resolve().parents[1] / "lab" / "broken"
 
@@ -21,7 +23,9 @@ BROKEN = Path(__file__).resolve().parents[1] / "lab" / "broken"
         ("missing-manifest", "scenarios/"),
     ],
 )
-def test_verify_names_the_file_and_line_and_exits_2(lab: str, where: str, tmp_path: Path) -> None:
+def test_verify_names_the_file_and_line_and_exits_lab_invalid(
+    lab: str, where: str, tmp_path: Path
+) -> None:
     env = {
         **os.environ,
         "ISTIOTUI_SCENARIOS": str(BROKEN / lab / "scenarios"),
@@ -37,7 +41,7 @@ def test_verify_names_the_file_and_line_and_exits_2(lab: str, where: str, tmp_pa
         timeout=120,
         check=False,
     )
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == exit_codes.LAB_INVALID, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("istiotui verify: the lab does not load:\n")
     problems = done.stderr.splitlines()[1:]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from istiotui.cli import exit_codes
 from istiotui.cli.main import main
 
 EXPECTED_LIST = {
@@ -108,12 +109,12 @@ def test_show_unknown_step(good_lab_env: Path, capsys: pytest.CaptureFixture[str
     assert "did you mean: route-v1?" in captured.err
 
 
-def test_invalid_lab_exits_1_with_file_line(
+def test_invalid_lab_exits_lab_invalid_with_file_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = Path(__file__).parent / "broken" / "negative-count" / "scenarios"
     monkeypatch.setenv("ISTIOTUI_SCENARIOS", str(broken))
-    assert main(["lab", "list"]) == 1
+    assert main(["lab", "list"]) == exit_codes.LAB_INVALID
     assert "scenarios/01-basics.yaml:12: " in capsys.readouterr().err
 
 

@@ -15,6 +15,7 @@ import pytest
 from kubernetes import client, config
 from local_api_helpers import wait_for
 
+from istiotui.cli import exit_codes
 from istiotui.local import blocks, daemon
 from istiotui.local.state import StateDir
 
@@ -82,7 +83,7 @@ def test_port_in_use_is_a_clear_error(state: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         up = _cli(state, "up", "--port", str(port))
-    assert up.returncode == 1
+    assert up.returncode == exit_codes.UNREACHABLE
     assert f"port {port} on 127.0.0.1 is already in use" in up.stderr
     assert not (state / "server.pid").exists()
 
@@ -177,7 +178,7 @@ def test_a_held_block_is_a_clear_error_and_starts_nothing(tmp_path: Path, state:
                "ISTIOTUI_LOCAL_BLOCK": str(held)}  # fmt: skip
         up = subprocess.run([sys.executable, "-m", "istiotui.cli.main", "local", "up"],
                             capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
-        assert up.returncode == 1
+        assert up.returncode == exit_codes.UNREACHABLE
         assert f"address block {held} (127.{10 + 20 * held}.0.0/16) is held by another" in up.stderr
         assert "ISTIOTUI_LOCAL_BLOCK" in up.stderr
         assert not (state / "server.pid").exists()

@@ -1,0 +1,89 @@
+"""`-o json` of the commands that talk to a cluster, run as a learner runs them against a local
+cluster of the test session: `local status`, `verify --local` (the lab's own steps, judged from
+real traffic through Envoy) and `probe` at the ingress gateway. Each document parses and has the
+keys docs/cli-output.md lists; stdout holds nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cli.output_schema import assert_documented
+from istiotui.cli import exit_codes
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster(start_local_cluster) -> Iterator[Any]:
+    yield start_local_cluster("cli-output")
+
+
+def run(cluster: Any, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ISTIOTUI_LOG_LEVEL"} | cluster.env
+    return subprocess.run(
+        [sys.executable, "-m", "istiotui", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_local_status(cluster: Any) -> None:
+    done = run(cluster, "local", "status", "-o", "json")
+    assert done.returncode == exit_codes.OK, done.stderr
+    doc = json.loads(done.stdout)
+    assert_documented("local status", doc)
+    assert doc["running"] is True
+    assert doc["url"] == cluster.url and doc["pid"] == cluster.pid
+    assert doc["kubeconfig"] == str(cluster.kubeconfig) and doc["context"] == "istiotui-local"
+    assert doc["unsupported"] is None
+
+
+def test_verify_a_step_as_json(cluster: Any) -> None:
+    done = run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")
+    assert done.returncode == exit_codes.OK, done.stderr
+    doc = json.loads(done.stdout)  # the commentary went to stderr
+    assert_documented("verify", doc)
+    assert doc["cluster"]["kind"] == "local" and doc["cluster"]["server"] == cluster.url
+    assert doc["passed"] is True
+    assert doc["counts"] == {"pass": 1, "fail": 0, "error": 0, "skip": 0}
+    (step,) = doc["steps"]
+    assert step["id"] == "routing-round-robin" and step["result"] == "pass"
+    assert step["checks"] and all(c["passed"] for c in step["checks"])
+    assert "v1" in step["detail"] and "v3" in step["detail"]
+    assert "▶ routing-round-robin" in done.stderr
+
+
+def test_verify_skips_as_json_and_yaml_parses(cluster: Any) -> None:
+    import yaml
+
+    done = run(cluster, "verify", "--local", "vms-up", "-o", "yaml")
+    assert done.returncode == exit_codes.OK, done.stderr
+    doc = yaml.safe_load(done.stdout)
+    assert_documented("verify", doc)
+    assert doc["steps"][0]["result"] == "skip" and doc["steps"][0]["checks"] == []
+
+
+def test_probe_the_ingress_as_json(cluster: Any) -> None:
+    # After routing-round-robin the gateway routes the page (the test above reached it).
+    run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")
+    url = f"{cluster.ingress}/productpage"
+    done = run(cluster, "probe", url, "-n", "6", "-o", "json")
+    assert done.returncode == exit_codes.OK, done.stderr
+    doc = json.loads(done.stdout)
+    assert_documented("probe", doc)
+    assert doc["sent"] == 6 and doc["errors"] == 0 and doc["passed"] is True
+    assert doc["statuses"] == {"200": 6}
+    assert doc["classify"] == "reviews-version"
+    assert sum(doc["classes"].values()) == 6
+    assert set(doc["classes"]) <= {"v1", "v2", "v3"}
+    assert doc["latencyMs"]["p50"] <= doc["latencyMs"]["max"]
