@@ -11,6 +11,17 @@ the two run in turn — A B A B … — so the ratio is taken pair by pair even 
 drifts. Nothing reaches a cluster: the app is told a context that no kubeconfig has (an empty
 one), so its connect worker, which runs after the first frame, fails fast; state goes to a
 temporary directory.
+
+Both run from compiled bytecode, as from an install (pip compiles it): with
+PYTHONDONTWRITEBYTECODE set, istiotui's own modules would be compiled again on every start while
+Textual's come from site-packages' caches, so the benchmark keeps its own cache folder
+(PYTHONPYCACHEPREFIX) that the uncounted first runs fill. The lab's on-disk copy
+(`lab/cache.py`) is filled by them too, as any start after the first finds it.
+
+    python benchmarks/startup.py --one ours|bare
+
+starts one app, prints its time and ends it at once (SIGKILL): for an outside timer that takes
+whole processes, A against B.
 """
 
 from __future__ import annotations
@@ -48,10 +59,13 @@ Bare().run()
 """
 
 
-def first_frame(argv: list[str], marker: bytes, env: dict[str, str], cwd: Path) -> float:
+def first_frame(
+    argv: list[str], marker: bytes, env: dict[str, str], cwd: Path, kill: bool = False
+) -> float:
     """Seconds from fork to `marker` on the terminal; the process is then ended with SIGTERM
-    (both apps quit on it) and reaped. `cwd` is away from the source tree, so `-m istiotui`
-    finds the installed package as the console script does."""
+    (both apps quit on it; SIGKILL with `kill`, so that the time to quit is nobody's) and
+    reaped. `cwd` is away from the source tree, so `-m istiotui` finds the installed package
+    as the console script does."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the app
@@ -78,12 +92,12 @@ def first_frame(argv: list[str], marker: bytes, env: dict[str, str], cwd: Path) 
             if marker in seen:
                 elapsed = time.perf_counter() - started
     finally:
-        stop(pid, fd)
+        stop(pid, fd, signal.SIGKILL if kill else signal.SIGTERM)
     return elapsed
 
 
-def stop(pid: int, fd: int) -> None:
-    os.kill(pid, signal.SIGTERM)
+def stop(pid: int, fd: int, how: signal.Signals = signal.SIGTERM) -> None:
+    os.kill(pid, how)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         # Keep reading so that an app writing its goodbye never blocks on a full terminal.
@@ -109,19 +123,27 @@ def describe(name: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--one", choices=("ours", "bare"), help="one run of one app, then exit")
+    parser.add_argument("--state", type=Path, help="with --one: the state folder to reuse")
     args = parser.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="istiotui-bench-"))
+    state = args.state or Path(tempfile.mkdtemp(prefix="istiotui-bench-"))
+    state.mkdir(parents=True, exist_ok=True)
     kubeconfig = state / "kubeconfig"
     kubeconfig.write_text("")
-    env = {
-        **os.environ,
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {
         "TERM": "xterm-256color",
         "KUBECONFIG": str(kubeconfig),  # never the user's cluster
         "ISTIOTUI_STATE_DIR": str(state),
         "LANG": "en_US.UTF-8",
+        "PYTHONPYCACHEPREFIX": str(state / "pycache"),
     }
     ours = ([sys.executable, "-m", "istiotui", "--context", "none", "--lang", "en"], b" palette ")
     bare = ([sys.executable, "-c", BARE_APP], b"bare app ready")
+    if args.one:
+        app = ours if args.one == "ours" else bare
+        print(f"{args.one} {first_frame(*app, env, state, kill=True):.3f}")
+        return
 
     first_frame(*bare, env, state)  # warm the page cache for both, uncounted
     first_frame(*ours, env, state)

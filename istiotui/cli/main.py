@@ -23,25 +23,50 @@ from istiotui.cli.flags import settle
 COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze", "doctor", "completion")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """`commands=False`: the global flags alone, without importing any command's module; it
+    raises ArgumentError rather than exit, so that the full parser can say it properly."""
     parser = argparse.ArgumentParser(
         prog="istiotui",
         description="A keyboard-driven terminal lab for Istio traffic management.",
+        exit_on_error=commands,
     )
     parser.add_argument("--version", action="version", version=f"istiotui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"istiotui.cli.{name}").register(sub)
+    if commands:
+        sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+        for name in COMMANDS:
+            importlib.import_module(f"istiotui.cli.{name}").register(sub)
     importlib.import_module("istiotui.cli.tui").add_flags(parser)
     logs.add_flags(parser)  # last: onto every subcommand's parser too
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The parser that read `argv` and what it read, global flags settled.
+
+    Plain `istiotui [flags]` (the full-screen lab) is parsed without the commands' modules, which
+    would otherwise all load before the lab's first frame; anything else the light parser does not
+    take (a command, a typo, help) goes to the full one, so its answers and errors are unchanged."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not any(a.startswith(("-h", "--h")) for a in argv):
+        light = build_parser(commands=False)
+        try:
+            args, rest = light.parse_known_args(argv)
+        except argparse.ArgumentError:
+            rest = argv
+        if not rest:
+            args.command = None
+            settle(light, args)
+            return light, args
     parser = build_parser()
     autocomplete(parser)  # the shell asking for Tab's candidates: answered, then exit
     args = parser.parse_args(argv)
     settle(parser, args)
+    return parser, args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _parser, args = parse(argv)
     func = getattr(args, "func", None)
     try:
         logs.setup(args, logs.tui_log_file() if func is None else None)

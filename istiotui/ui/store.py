@@ -6,8 +6,9 @@ screen), so no state lives only in a widget.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,12 +40,22 @@ def key_of(obj: dict) -> Key:
 
 @dataclass
 class ResourceStore:
+    """The watched objects, and which of them changed since a version a view last showed.
+
+    `objects` is read, never written, outside `apply` and `clear`: a namespace index and the
+    change journal are kept beside it."""
+
     clock: Callable[[], float]
     objects: dict[Key, dict] = field(default_factory=dict)
     changed_at: dict[Key, float] = field(default_factory=dict)
     synced: set[str] = field(default_factory=set)
     forbidden: dict[str, str] = field(default_factory=dict)  # kind → the server's message
     lost: str | None = None
+    version: int = 0  # one more for each object added, changed or removed
+    _by_namespace: dict[str, dict[Key, dict]] = field(default_factory=dict, repr=False)
+    # (version, key) in order; entries up to `_floor` were dropped, and so cannot be answered.
+    _journal: list[tuple[int, Key]] = field(default_factory=list, repr=False)
+    _floor: int = 0
 
     def apply(self, events: Iterable[WatchEvent]) -> None:
         for event in events:
@@ -55,10 +66,15 @@ class ResourceStore:
                 # Initial lists are not news: only mark what changes after the kind synced.
                 if changed and event.kind in self.synced:
                     self.changed_at[key] = self.clock()
-                self.objects[key] = {**event.obj, "kind": key[0]}
+                obj = {**event.obj, "kind": key[0]}
+                self.objects[key] = obj
+                self._by_namespace.setdefault(key[1], {})[key] = obj
+                self._changed(key)
             elif event.type == "DELETED" and event.obj is not None:
                 key = key_of({**event.obj, "kind": event.obj.get("kind") or event.kind})
-                self.objects.pop(key, None)
+                if self.objects.pop(key, None) is not None:
+                    self._by_namespace.get(key[1], {}).pop(key, None)
+                    self._changed(key)
                 self.changed_at.pop(key, None)
             elif event.type == "SYNCED":
                 self.synced.add(event.kind)
@@ -69,16 +85,34 @@ class ResourceStore:
             elif event.type == "RESTORED":
                 self.lost = None
 
+    def _changed(self, key: Key) -> None:
+        self.version += 1
+        self._journal.append((self.version, key))
+        if len(self._journal) > 4 * len(self.objects) + 4096:
+            # Views that fell that far behind rebuild from scratch (`changed_since` says None).
+            drop = len(self._journal) // 2
+            self._floor = self._journal[drop - 1][0]
+            del self._journal[:drop]
+
+    def changed_since(self, version: int) -> set[Key] | None:
+        """The keys added, changed or removed after `version`; None when that is too long ago
+        to say (or before a `clear`): the caller starts again from `objects`."""
+        if version < self._floor or version > self.version:
+            return None
+        start = bisect.bisect_right(self._journal, version, key=lambda entry: entry[0])
+        return {key for _, key in self._journal[start:]}
+
+    def in_namespace(self, namespace: str) -> Mapping[Key, dict]:
+        """The objects of one namespace ("" for cluster-scoped ones), unordered."""
+        return self._by_namespace.get(namespace, {})
+
     def is_marked(self, key: Key) -> bool:
         at = self.changed_at.get(key)
         return at is not None and self.clock() - at < MARK_SECONDS
 
     def of_kind(self, kind: str, namespace: str | None = None) -> list[dict]:
-        return [
-            o
-            for (k, ns, _), o in sorted(self.objects.items())
-            if k == kind and (namespace is None or ns == namespace)
-        ]
+        pool = self.objects if namespace is None else self.in_namespace(namespace)
+        return [o for key, o in sorted(pool.items()) if key[0] == kind]
 
     def namespaces(self) -> list[str]:
         named = {ns for (_, ns, _) in self.objects if ns}
@@ -87,6 +121,10 @@ class ResourceStore:
 
     def clear(self) -> None:
         self.objects.clear()
+        self._by_namespace.clear()
+        self._journal.clear()
+        self.version += 1  # what any view showed is gone: `changed_since` answers None
+        self._floor = self.version
         self.changed_at.clear()
         self.synced.clear()
         self.forbidden.clear()

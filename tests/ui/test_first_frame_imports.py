@@ -19,12 +19,12 @@ FIRST_FRAME = """
 import argparse, asyncio, json, sys, tempfile
 from pathlib import Path
 
-from istiotui.cli.main import build_parser
+from istiotui.cli.main import parse
 from istiotui.cli.tui import connector_for
 from istiotui.lab.loader import load_lab
 from istiotui.ui.app import IstioTui
 
-args = build_parser().parse_args(["--context", "none"])
+_parser, args = parse(["--context", "none"])
 connector = connector_for(args)
 app = IstioTui(load_lab(), "en", connector, state_dir=Path(tempfile.mkdtemp()))
 app.connect_cluster = lambda: None  # the worker that would load the client stays unstarted

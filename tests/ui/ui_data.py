@@ -203,6 +203,7 @@ def rounds_and_verdict(step: m.Step, rounds: list[list[Response]]) -> list:
 
 async def settle(pilot, deadline_pauses: int = 200) -> None:
     """Let posted messages, throttled redraws and Markdown updates finish (bounded, no sleeps)."""
+    from istiotui.ui.widgets.resource_tree import ResourceTree
     from istiotui.ui.widgets.traffic import TrafficPanel
 
     app = pilot.app
@@ -210,8 +211,9 @@ async def settle(pilot, deadline_pauses: int = 200) -> None:
         await pilot.pause()
     for _ in range(deadline_pauses):
         await pilot.pause()
-        panels = app.main_screen.query(TrafficPanel) if app.main_screen else []
-        if not any(p.pending for p in panels) and not app.workers:
+        screen = app.main_screen
+        throttled = [*screen.query(TrafficPanel), *screen.query(ResourceTree)] if screen else []
+        if not any(w.pending for w in throttled) and not app.workers:
             break
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
