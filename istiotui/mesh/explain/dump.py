@@ -34,7 +34,7 @@ class ProxyConfig:
 
 def _section(configs: list[dict[str, Any]], suffix: str) -> dict[str, Any]:
     for c in configs:
-        if str(c.get("@type", "")).endswith(suffix):
+        if str(c.get("@type", "")).endswith(f".{suffix}"):  # not ScopedRoutesConfigDump
             return c
     return {}
 
@@ -112,7 +112,20 @@ def restrict(dump: dict[str, Any], prefix: str) -> dict[str, Any]:
             return {k: strip(v) for k, v in node.items()}
         return node
 
+    def mentions(node: Any) -> bool:
+        if isinstance(node, str):
+            return node.startswith(head)
+        if isinstance(node, list):
+            return any(mentions(v) for v in node)
+        if isinstance(node, dict):
+            return any(mentions(v) for v in node.values())
+        return False
+
     def mine(entry: dict[str, Any], *path: str) -> bool:
+        if path == ("route_config", "name"):
+            # Route configurations keep Istio's names (`9080`): theirs are those whose routes
+            # lead to its clusters.
+            return mentions(entry.get("route_config"))
         node: Any = entry
         for key in path:
             node = (node or {}).get(key) if isinstance(node, dict) else None

@@ -74,11 +74,18 @@ def http_rule(spec: dict[str, Any], route: dict[str, Any]) -> int | None:
     return None
 
 
-def tls_rule(spec: dict[str, Any], server_names: list[str], port: int) -> int | None:
-    """The index i of `spec.tls[i]` whose match covers these SNI names on this port."""
+def tls_rule(
+    spec: dict[str, Any], server_names: list[str], port: int, gateway: bool = False
+) -> int | None:
+    """The index i of `spec.tls[i]` whose match covers these SNI names on this port, for a
+    gateway or for sidecars (`mesh`)."""
     for i, rule in enumerate(spec.get("tls") or []):
         for match in rule.get("match") or []:
             if match.get("port") not in (None, port):
+                continue
+            bound = match.get("gateways") or spec.get("gateways") or ["mesh"]
+            mesh_only = all(g == "mesh" for g in bound)
+            if (gateway and mesh_only) or (not gateway and "mesh" not in bound):
                 continue
             if set(server_names) & {str(h) for h in match.get("sniHosts") or []}:
                 return i

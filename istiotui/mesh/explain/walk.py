@@ -58,6 +58,8 @@ class Explanation:
     flag: str | None = None  # what Envoy's access log would say: NR, NC
     reason: str = ""  # why the flag (or why the walk stopped)
     notes: list[str] = field(default_factory=list)
+    raw_route: dict[str, Any] | None = None  # the Envoy route that matched, as in the dump
+    sni: list[str] = field(default_factory=list)  # the TLS filter chain's server names
 
     @property
     def clusters(self) -> list[str]:
@@ -180,6 +182,7 @@ def _tcp_destinations(
     cfg: ProxyConfig, out: Explanation, chain: dict[str, Any], pods: dict[str, str]
 ) -> None:
     tcp = _tcp(chain) or {}
+    out.sni = list((chain.get("filter_chain_match") or {}).get("server_names") or [])
     ref = config_ref(chain.get("metadata"))
     if ref is not None:
         out.virtual_service = ref.ref
@@ -232,6 +235,7 @@ def _http(cfg: ProxyConfig, out: Explanation, hcm: dict[str, Any], pods: dict[st
             out.skipped.append(Skipped(i, name, failed))
             continue
         out.route_index, out.route_name, out.why = i, name, held
+        out.raw_route = route
         ref = config_ref(route.get("metadata"))
         if ref is not None:
             out.virtual_service = ref.ref

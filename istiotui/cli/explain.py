@@ -1,0 +1,127 @@
+"""`istiotui explain URL`: the path one request takes through one proxy, and why.
+
+The walk itself is mesh/explain (pure); fetching the proxy's configuration and naming what it
+found is lab/explain.py, which the app uses too. See docs/explain.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
+
+PROG = "istiotui explain"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "explain",
+        help="explain where one request goes through a proxy, from its Envoy configuration",
+        description="Walk one request through the configuration of the proxy that handles it: "
+        "listener, route configuration and virtual host, the route that matches and why, the "
+        "VirtualService rule it came from, the destinations with weights and endpoints, and "
+        "the policies on the way. NR/NC when Envoy would find no route or no cluster.",
+    )
+    parser.add_argument("url", help="e.g. http://reviews:9080/reviews/0 or "
+                        "http://localhost:8080/productpage (the ingress gateway)")  # fmt: skip
+    parser.add_argument(
+        "--from",
+        dest="from_ref",
+        metavar="POD",
+        help="the proxy that sends it: POD, NAMESPACE/POD or deploy/NAME (default for a "
+        "localhost URL: the ingress gateway)",
+    )
+    parser.add_argument("-n", "--namespace", default="default", help="of --from (default: default)")
+    parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
+    parser.add_argument("-X", "--method", default="GET")
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--send",
+        action="store_true",
+        help="also send the request once through that proxy and compare what came back",
+    )
+    add_cluster_flags(parser)
+    takes(parser, *CLUSTER_FLAGS)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.errors import LoaderError
+    from istiotui.lab.explain import ExplainError, explain_request, parse_headers, send
+    from istiotui.lab.loader import load_lab
+    from istiotui.mesh.explain.render import as_json, as_text
+
+    try:
+        headers = parse_headers(args.header)
+    except ExplainError as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    try:
+        lab = load_lab()
+    except LoaderError:
+        lab = None  # file:line is a nicety; a broken lab does not stop the explanation
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    print_notes(session, PROG)
+    try:
+        proxy, e = explain_request(
+            session, args.url, headers, from_ref=args.from_ref, namespace=args.namespace,
+            method=args.method, lab=lab,
+        )  # fmt: skip
+        sent = send(session, proxy, e, args.url) if args.send else None
+    except (ExplainError, ClusterError) as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    finally:
+        session.close()
+    if args.output == "json":
+        body = as_json(e)
+        if sent is not None:
+            body["sent"] = sent_json(sent)
+        print(json.dumps(body, indent=2))
+    else:
+        print(as_text(e))
+        if sent is not None:
+            print(sent_text(sent))
+    if sent is not None and sent.predicted is False:
+        print(f"{PROG}: the answer did not come from a predicted destination", file=sys.stderr)
+        return 1
+    return 0
+
+
+def sent_json(sent) -> dict:
+    line = sent.line
+    return {
+        "status": sent.status,
+        "error": sent.error,
+        "version": sent.version,
+        "response_flags": line.flags if line else None,
+        "cluster": line.cluster if line else None,
+        "upstream_host": line.upstream_host if line else None,
+        "duration_ms": line.duration_ms if line else None,
+        "predicted": sent.predicted,
+        "notes": sent.notes,
+    }
+
+
+def sent_text(sent) -> str:
+    status = sent.status if sent.status is not None else f"no answer ({sent.error})"
+    lines = [f"sent          status {status}"]
+    if sent.line is not None:
+        ln = sent.line
+        lines.append(
+            f"  proxy logged {ln.code} flags {ln.flags} cluster {ln.cluster} upstream "
+            f"{ln.upstream_host} in {ln.duration_ms} ms"
+        )
+    if sent.version:
+        lines.append(f"  answered by version {sent.version}")
+    if sent.predicted is not None:
+        verdict = "yes" if sent.predicted else "NO"
+        lines.append(f"  among the predicted destinations: {verdict}")
+    lines += [f"  note: {n}" for n in sent.notes]
+    return "\n".join(lines)
