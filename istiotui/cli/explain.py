@@ -52,7 +52,14 @@ def run(args: argparse.Namespace) -> int:
     from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.errors import LoaderError
-    from istiotui.lab.explain import ExplainError, explain_request, parse_headers, send
+    from istiotui.lab.explain import (
+        ExplainError,
+        explain_request,
+        parse_headers,
+        send,
+        sent_json,
+        sent_text,
+    )
     from istiotui.lab.loader import load_lab
     from istiotui.mesh.explain.render import as_json, as_text
 
@@ -92,36 +99,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: the answer did not come from a predicted destination", file=sys.stderr)
         return 1
     return 0
-
-
-def sent_json(sent) -> dict:
-    line = sent.line
-    return {
-        "status": sent.status,
-        "error": sent.error,
-        "version": sent.version,
-        "response_flags": line.flags if line else None,
-        "cluster": line.cluster if line else None,
-        "upstream_host": line.upstream_host if line else None,
-        "duration_ms": line.duration_ms if line else None,
-        "predicted": sent.predicted,
-        "notes": sent.notes,
-    }
-
-
-def sent_text(sent) -> str:
-    status = sent.status if sent.status is not None else f"no answer ({sent.error})"
-    lines = [f"sent          status {status}"]
-    if sent.line is not None:
-        ln = sent.line
-        lines.append(
-            f"  proxy logged {ln.code} flags {ln.flags} cluster {ln.cluster} upstream "
-            f"{ln.upstream_host} in {ln.duration_ms} ms"
-        )
-    if sent.version:
-        lines.append(f"  answered by version {sent.version}")
-    if sent.predicted is not None:
-        verdict = "yes" if sent.predicted else "NO"
-        lines.append(f"  among the predicted destinations: {verdict}")
-    lines += [f"  note: {n}" for n in sent.notes]
-    return "\n".join(lines)

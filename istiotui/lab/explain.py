@@ -297,3 +297,36 @@ def _log_line(
         if line is not None or time.monotonic() > deadline:
             return line
         time.sleep(0.25)
+
+
+def sent_json(sent: Sent) -> dict[str, Any]:
+    line = sent.line
+    return {
+        "status": sent.status,
+        "error": sent.error,
+        "version": sent.version,
+        "response_flags": line.flags if line else None,
+        "cluster": line.cluster if line else None,
+        "upstream_host": line.upstream_host if line else None,
+        "duration_ms": line.duration_ms if line else None,
+        "predicted": sent.predicted,
+        "notes": sent.notes,
+    }
+
+
+def sent_text(sent: Sent) -> str:
+    status = sent.status if sent.status is not None else f"no answer ({sent.error})"
+    lines = [f"sent          status {status}"]
+    if sent.line is not None:
+        ln = sent.line
+        lines.append(
+            f"  proxy logged {ln.code} flags {ln.flags} cluster {ln.cluster} upstream "
+            f"{ln.upstream_host} in {ln.duration_ms} ms"
+        )
+    if sent.version:
+        lines.append(f"  answered by version {sent.version}")
+    if sent.predicted is not None:
+        verdict = "yes" if sent.predicted else "NO"
+        lines.append(f"  among the predicted destinations: {verdict}")
+    lines += [f"  note: {n}" for n in sent.notes]
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from istiotui.local.pilot import EnvoyConfig, compile_mesh
-from istiotui.mesh.explain import Request, explain, parse_dump, restrict
+from istiotui.mesh.explain import ProxyConfig, Request, explain, parse_dump, restrict
 from istiotui.mesh.explain.rules import http_rule
 
 from .mesh_fixtures import SCENARIOS, load
@@ -29,7 +29,7 @@ def as_dump(config: EnvoyConfig) -> dict[str, Any]:
     }
 
 
-def proxy(scenario: str, pod_prefix: str, namespace: str):
+def proxy(scenario: str, pod_prefix: str, namespace: str) -> ProxyConfig:
     config = compile_mesh(SCENARIOS[scenario](), OPTIONS)
     ids = {x["name"].split("|", 1)[0] for x in config.listeners}
     [pid] = [i for i in ids if i.startswith(pod_prefix) and i.endswith(f".{namespace}")]
