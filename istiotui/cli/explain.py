@@ -46,6 +46,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     takes(parser, *CLUSTER_FLAGS)
     parser.set_defaults(func=run)
 
+    pc = sub.add_parser(
+        "proxy-config",
+        help="a pod's proxy configuration: listeners, routes, clusters, endpoints",
+        description="The tables `istioctl proxy-config` shows, read from the proxy's config "
+        "dump (the local Envoy's, restricted to that proxy, on the local cluster).",
+    )
+    pc.add_argument("pod", help="POD, NAMESPACE/POD or deploy/NAME")
+    pc.add_argument("type", nargs="?", default="all",
+                    choices=("all", "listeners", "routes", "clusters", "endpoints"))  # fmt: skip
+    pc.add_argument("-n", "--namespace", default="default")
+    pc.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_cluster_flags(pc)
+    takes(pc, *CLUSTER_FLAGS)
+    pc.set_defaults(func=run_proxy_config)
+
+
+def run_proxy_config(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, proxy_config
+    from istiotui.mesh.explain.summary import TYPES, rows, table
+
+    prog = "istiotui proxy-config"
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print_notes(session, prog)
+    try:
+        proxy, cfg = proxy_config(session, args.pod, args.namespace)
+    except (ExplainError, ClusterError) as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    finally:
+        session.close()
+    kinds = TYPES if args.type == "all" else (args.type,)
+    if args.output == "json":
+        print(json.dumps({"proxy": proxy.name, **{k: rows(cfg, k) for k in kinds}}, indent=2))
+        return 0
+    for i, kind in enumerate(kinds):
+        if len(kinds) > 1:
+            print(("\n" if i else "") + f"{kind} of {proxy.name}:")
+        print(table(rows(cfg, kind)))
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     from istiotui.cli.session import open_session, print_notes

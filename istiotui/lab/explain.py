@@ -18,7 +18,7 @@ from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.proxy_dump import exec_config_dump
 from istiotui.lab import model as m
 from istiotui.lab.session import Session
-from istiotui.mesh.explain import Explanation, Request, explain, parse_dump
+from istiotui.mesh.explain import Explanation, ProxyConfig, Request, explain, parse_dump
 from istiotui.mesh.explain.accesslog import AccessLine, find_request, parse_line
 from istiotui.mesh.explain.dump import DumpError
 from istiotui.mesh.explain.rules import http_rule, tls_rule
@@ -196,6 +196,15 @@ def _source(lab: m.Lab | None, kind: str, namespace: str, name: str, spec: Any) 
                 if obj.body.get("spec") == spec:
                     same = str(obj.source)
     return same or named
+
+
+def proxy_config(session: Session, ref: str, namespace: str) -> tuple[Proxy, ProxyConfig]:
+    """One pod's proxy configuration, indexed (`istiotui proxy-config`, the app's view)."""
+    proxy = resolve_proxy(session, ref, namespace, "")
+    try:
+        return proxy, parse_dump(config_dump(session, proxy), proxy.name)
+    except DumpError as exc:
+        raise ExplainError(f"{proxy.name}: {exc}") from None
 
 
 def explain_request(

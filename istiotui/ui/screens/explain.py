@@ -64,6 +64,7 @@ class ExplainScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("escape", "dismiss", "Close"),
         Binding("ctrl+s", "send", "Send once"),
+        Binding("ctrl+o", "proxy_config", "The proxy's configuration"),
     ]
 
     def __init__(self, session: Session, lab: m.Lab, target: ExplainTarget) -> None:
@@ -73,7 +74,7 @@ class ExplainScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         source = self.target.from_ref or "the ingress gateway"
         with Vertical(id="dialog", classes="wide"):
-            keys = "Enter: explain · Ctrl+S: send once · Esc"
+            keys = "Enter: explain · Ctrl+S: send once · Ctrl+O: proxy config · Esc"
             yield Label(f"Explain, from {source}   [dim]{keys}[/]")
             yield Input(self.target.url, id="explain-url")
             headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
@@ -90,6 +91,11 @@ class ExplainScreen(ModalScreen[None]):
 
     def action_send(self) -> None:
         self.run_explain(send_too=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def action_proxy_config(self) -> None:
+        text = proxy_config_text(self.session, self.target)
+        self.app.call_from_thread(self.query_one("#explain-out", Static).update, text)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_explain(self, send_too: bool) -> None:
@@ -121,6 +127,24 @@ def explained_text(
     except (ExplainError, ClusterError) as exc:
         return f"cannot explain: {exc}"
     return text
+
+
+def proxy_config_text(session: Session, target: ExplainTarget) -> str:
+    """Listeners, routes, clusters and endpoints of the proxy the request leaves from."""
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, proxy_config, resolve_proxy
+    from istiotui.mesh.explain.summary import TYPES, rows, table
+
+    try:
+        if target.from_ref is None:  # the ingress gateway
+            proxy = resolve_proxy(session, None, target.namespace, target.url)
+            ref = f"{proxy.namespace}/{proxy.pod}"
+        else:
+            ref = target.from_ref
+        proxy, cfg = proxy_config(session, ref, target.namespace)
+    except (ExplainError, ClusterError) as exc:
+        return f"cannot read the proxy's configuration: {exc}"
+    return "\n\n".join(f"{kind} of {proxy.name}:\n{table(rows(cfg, kind))}" for kind in TYPES)
 
 
 def open_explain(app: IstioTui) -> None:
