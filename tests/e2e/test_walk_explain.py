@@ -245,3 +245,20 @@ def test_the_egress_route_through_the_gateway(lab_run: LabRun) -> None:
     _, hop = explained(lab_run, url, "deploy/istio-egressgateway", "istio-system")
     assert hop.listener == "0.0.0.0_8443" and hop.rule == 1
     assert hop.clusters == [cluster(443, "", "edition.cnn.com")]
+
+
+def test_proxy_config_of_the_curl_pod(
+    lab_run: LabRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(lab_run, "egress-virtual-service")
+    from istiotui.cli.main import main
+
+    for key, value in lab_run.env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["proxy-config", "--local", "deploy/curl", "clusters", "-o", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["proxy"].startswith("curl-") and body["proxy"].endswith(".default")
+    by_name = {row["cluster"]: row for row in body["clusters"]}
+    cnn = by_name[cluster(443, "cnn", "istio-egressgateway.istio-system.svc.cluster.local")]
+    assert cnn["destination_rule"] == "default/egressgateway-for-cnn" and cnn["endpoints"] == 1
+    assert not any(name.startswith(body["proxy"]) for name in by_name)  # Istio's own names
