@@ -61,6 +61,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     takes(pc, *CLUSTER_FLAGS)
     pc.set_defaults(func=run_proxy_config)
 
+    ps = sub.add_parser(
+        "proxy-status",
+        help="each proxy's configuration per type: in sync with the pilot's last push or stale",
+        description="SYNCED when the proxy's Envoy serves what the pilot last pushed, STALE when "
+        "it serves an older version (local cluster; on a real one `istioctl proxy-status`).",
+    )
+    ps.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_cluster_flags(ps)
+    takes(ps, *CLUSTER_FLAGS)
+    ps.set_defaults(func=run_proxy_status)
+
+
+def run_proxy_status(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.kind import ClusterKind
+    from istiotui.local import daemon
+    from istiotui.local.proxy_dump import ProxyDumpError, proxy_status
+    from istiotui.local.state import StateDir
+    from istiotui.mesh.explain.summary import table
+
+    prog = "istiotui proxy-status"
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print_notes(session, prog)
+    kind = session.cluster
+    session.close()
+    if kind != ClusterKind.LOCAL:
+        raise SystemExit(f"{prog}: on a real cluster istiod keeps it: `istioctl proxy-status`")
+    state = StateDir.default()
+    running = daemon.status(state)
+    if running is None or not running.envoy_admin:
+        raise SystemExit(f"{prog}: the local cluster runs no Envoy (is its data plane off?)")
+    try:
+        found = proxy_status(state.root, running.envoy_admin)
+    except ProxyDumpError as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print(json.dumps(found, indent=2) if args.output == "json" else table(found))
+    return 0
+
 
 def run_proxy_config(args: argparse.Namespace) -> int:
     from istiotui.cli.session import open_session, print_notes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from istiotui.local.pilot.names import METADATA_NS
@@ -68,3 +69,69 @@ def _declared_addresses(node: Any) -> None:
                 sock["port_value"] = int(port)
         for v in node.values():
             _declared_addresses(v)
+
+
+def _version(path: Path) -> str | None:
+    try:
+        return str(json.loads(path.read_bytes()).get("version_info") or "") or None
+    except (OSError, ValueError):
+        return None
+
+
+def _dump_version(dump: dict[str, Any], suffix: str) -> str | None:
+    for section in dump.get("configs") or []:
+        if str(section.get("@type", "")).endswith(f".{suffix}"):
+            return section.get("version_info")
+    return None
+
+
+def _status(pushed: str | None, applied: str | None) -> str:
+    if pushed is None:
+        return "NOT SENT"
+    return "SYNCED" if pushed == applied else "STALE"
+
+
+def proxy_status(state_root: Path, admin_url: str) -> list[dict[str, str]]:
+    """Each proxy's configuration per type: SYNCED when Envoy serves what the pilot last wrote
+    (the CDS/LDS files and the proxy's RDS files), STALE when it serves something older."""
+    envoy_dir = state_root / "envoy"
+    lds_file, cds_file = envoy_dir / "lds" / "lds.json", envoy_dir / "cds" / "cds.json"
+    dump = envoy_config_dump(admin_url)
+    cds = _status(_version(cds_file), _dump_version(dump, "ClustersConfigDump"))
+    lds = _status(_version(lds_file), _dump_version(dump, "ListenersConfigDump"))
+    try:
+        listeners = json.loads(lds_file.read_bytes()).get("resources") or []
+    except (OSError, ValueError):
+        listeners = []
+    # The pilot's route files per proxy and route table name, from the listeners it wrote.
+    pushed: dict[str, dict[str, str | None]] = {}
+    for lis in listeners:
+        proxy = str(lis.get("name", "")).split("|", 1)[0]
+        for chain in lis.get("filter_chains") or []:
+            for f in chain.get("filters") or []:
+                rds = (f.get("typed_config") or {}).get("rds") or {}
+                source = (rds.get("config_source") or {}).get("path_config_source") or {}
+                if source.get("path"):
+                    table = str(rds.get("route_config_name"))
+                    pushed.setdefault(proxy, {})[table] = _version(Path(source["path"]))
+    anyone: dict[str, set[str]] = {}
+    for section in dump.get("configs") or []:
+        for e in section.get("dynamic_route_configs") or []:
+            anyone.setdefault(str(e["route_config"].get("name")), set()).add(e.get("version_info"))
+    out = []
+    for proxy, tables in sorted(pushed.items()):
+        mine = restrict(dump, proxy)
+        served = {
+            str(e["route_config"].get("name")): e.get("version_info")
+            for section in mine["configs"]
+            for e in section.get("dynamic_route_configs") or []
+        }
+        states = set()
+        for name, version in tables.items():
+            if name not in served and version in anyone.get(name, set()):
+                served[name] = version  # a table that names none of its clusters (health)
+            states.add(_status(version, served.get(name)))
+        rds = "STALE" if "STALE" in states else ("NOT SENT" if "NOT SENT" in states else "SYNCED")
+        # EDS: the local clusters carry their endpoints (STATIC), so they go with CDS.
+        out.append({"name": proxy, "cds": cds, "lds": lds, "eds": cds, "rds": rds})
+    return out

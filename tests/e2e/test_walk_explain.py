@@ -262,3 +262,25 @@ def test_proxy_config_of_the_curl_pod(
     cnn = by_name[cluster(443, "cnn", "istio-egressgateway.istio-system.svc.cluster.local")]
     assert cnn["destination_rule"] == "default/egressgateway-for-cnn" and cnn["endpoints"] == 1
     assert not any(name.startswith(body["proxy"]) for name in by_name)  # Istio's own names
+
+
+def test_proxy_status_after_the_lab(
+    lab_run: LabRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(lab_run, "egress-virtual-service")
+    from istiotui.cli.main import main
+
+    for key, value in lab_run.env.items():
+        monkeypatch.setenv(key, value)
+    deadline = time.monotonic() + PUSH_WAIT
+    while True:  # the last step's push may still be on its way
+        assert main(["proxy-status", "--local", "-o", "json"]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        states = {row[k] for row in rows for k in ("cds", "lds", "eds", "rds")}
+        if states == {"SYNCED"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert states == {"SYNCED"}, rows
+    names = {row["name"] for row in rows}
+    assert any(n.startswith("curl-") and n.endswith(".default") for n in names)
+    assert any(n.startswith("istio-egressgateway-") for n in names)
