@@ -220,3 +220,13 @@ def test_access_log_line() -> None:
     parsed = parse_line(line)
     assert parsed is not None and parsed.code == 503 and parsed.flags == "NC"
     assert parsed.request_id == "istiotui-explain-1" and parsed.cluster == "-"
+
+
+def test_host_port_is_stripped_when_the_connection_manager_says_so() -> None:
+    cfg = _config([{"match": {"prefix": "/"}, "route": {"cluster": V1}}], [V1])
+    cfg.listeners[0]["address"] = {"socket_address": {"address": "0.0.0.0", "port_value": 9080}}
+    hcm = cfg.listeners[0]["filter_chains"][0]["filters"][0]["typed_config"]
+    hcm["route_config"]["virtual_hosts"][0]["domains"] = ["reviews"]
+    assert explain(cfg, req(), 9080).flag == "NR"  # `reviews:9080` is not a domain
+    hcm["strip_matching_host_port"] = True
+    assert explain(cfg, req(), 9080).clusters == [V1]

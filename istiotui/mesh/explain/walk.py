@@ -40,6 +40,7 @@ class Explanation:
     request: Request
     listener: str | None = None
     filter_chain: str = ""  # "HTTP" or "TLS sni edition.cnn.com" …
+    listener_port: int | None = None
     route_config: str | None = None
     virtual_host: str | None = None
     domain: str = ""  # the virtual host's domain that took the Host header
@@ -162,7 +163,7 @@ def explain(
         if not gateway:
             out.notes.append("the request would leave through the passthrough or be refused")
         return out
-    out.listener = str(lis.get("name"))
+    out.listener, out.listener_port = str(lis.get("name")), _port(lis)
     if any(x.get("name") == "virtualOutbound" for x in cfg.listeners) and not gateway:
         out.notes.append(f"captured by virtualOutbound (15001), handed to {out.listener} by {how}")
     chain, kind = _chain_for(lis, req)
@@ -218,8 +219,12 @@ def _http(cfg: ProxyConfig, out: Explanation, hcm: dict[str, Any], pods: dict[st
         return
     req = out.request
     authority = req.authority
-    if hcm.get("strip_any_host_port") and ":" in authority:
-        authority = authority.rsplit(":", 1)[0]
+    host, _, port = authority.rpartition(":")
+    if port.isdigit() and (
+        hcm.get("strip_any_host_port")
+        or (hcm.get("strip_matching_host_port") and int(port) == out.listener_port)
+    ):
+        authority = host
     vh, domain = pick_virtual_host(rc.get("virtual_hosts") or [], authority)
     if vh is None:
         out.flag = "NR"
