@@ -194,7 +194,11 @@ def test_fifty_fifty(lab_run: LabRun) -> None:
 def test_the_breakers_limits(lab_run: LabRun) -> None:
     at(lab_run, "cb-deploy-fortio")
     url = "http://httpbin:8000/get"
-    proxy, e = explained(lab_run, url, "deploy/fortio-deploy")
+
+    def limited(e: Explanation) -> bool:
+        return bool(e.destinations and e.destinations[0].policies)
+
+    proxy, e = explained(lab_run, url, "deploy/fortio-deploy", until=limited)
     [dest] = e.destinations
     assert dest.destination_rule == "default/httpbin"
     assert dest.policies["connection_pool"] == {"max_connections": 1, "max_pending_requests": 1}
