@@ -99,6 +99,11 @@ def as_text(e: Explanation) -> str:
         rule = f" {e.rule_kind}[{e.rule}]" if e.rule is not None else ""
         src = f"  ({e.source})" if e.source else ""
         out.append(f"from          VirtualService {e.virtual_service}{rule}{src}")
+    elif e.virtual_host in ("allow_any", "block_all"):
+        out.append(
+            f"from          no service of the mesh has host {r.authority}: the outbound"
+            f" policy's catch-all ({e.virtual_host})"
+        )
     elif e.route_index is not None or e.destinations:
         out.append("from          no VirtualService (the default route istiod builds per service)")
     for d in e.destinations:
