@@ -288,3 +288,37 @@ def test_proxy_status_after_the_lab(
     names = {row["name"] for row in rows}
     assert any(n.startswith("curl-") and n.endswith(".default") for n in names)
     assert any(n.startswith("istio-egressgateway-") for n in names)
+
+
+async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:
+    at(lab_run, "egress-virtual-service")
+    from textual.app import App
+    from textual.widgets import Static
+
+    from istiotui.ui.screens.explain import ExplainScreen, ExplainTarget
+
+    [pod] = lab_run.session.objects.list("v1", "Pod", "default", "app=curl")
+    target = ExplainTarget("https://edition.cnn.com/politics", {},
+                           f"default/{pod['metadata']['name']}")  # fmt: skip
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ExplainScreen(lab_run.session, lab_run.lab, target))
+
+    app = Host()
+    async with app.run_test() as pilot:
+        deadline = time.monotonic() + PUSH_WAIT
+        text = ""
+        while time.monotonic() < deadline:
+            await pilot.pause(0.2)
+            text = str(app.screen.query_one("#explain-out", Static).content)
+            if text != "…":
+                break
+        assert "outbound|443|cnn|istio-egressgateway" in text, text
+        await pilot.press("ctrl+o")
+        while time.monotonic() < deadline:
+            await pilot.pause(0.2)
+            text = str(app.screen.query_one("#explain-out", Static).content)
+            if text.startswith("listeners of"):
+                break
+        assert "clusters of curl-" in text and "egressgateway-for-cnn" in text, text
