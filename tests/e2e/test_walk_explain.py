@@ -17,7 +17,7 @@ import pytest
 
 from istiotui.lab.explain import Proxy, Sent, explain_request, send
 from istiotui.lab.walk import runs_on
-from istiotui.mesh.explain import Explanation
+from istiotui.mesh.explain import Explanation, explain
 
 from .conftest import LabRun
 
@@ -322,3 +322,23 @@ async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:
             if text.startswith("listeners of"):
                 break
         assert "clusters of curl-" in text and "egressgateway-for-cnn" in text, text
+
+
+def test_the_exec_path_gives_the_same_walk_or_says_why_not(lab_run: LabRun) -> None:
+    """`pilot-agent request GET config_dump` through exec, the real clusters' way: where the
+    local istio-proxy does not answer it, the error names the command; where it does, the
+    explanation is the one the local reader gives."""
+    at(lab_run, "egress-virtual-service")
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.cluster.proxy_dump import exec_config_dump
+    from istiotui.mesh.explain import parse_dump
+
+    proxy, local = explained(lab_run, "https://edition.cnn.com/politics", "deploy/curl")
+    api = lab_run.session.connection.api_client
+    try:
+        dump = exec_config_dump(api, proxy.namespace, proxy.pod, timeout=60)
+    except ClusterError as exc:
+        assert "istio-proxy" in str(exc) or "pilot-agent" in str(exc), exc
+        return
+    again = explain(parse_dump(dump, proxy.name), local.request, 443)
+    assert again.clusters == local.clusters and again.sni == local.sni
