@@ -20,7 +20,9 @@ from istiotui.cli.completion import autocomplete
 from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
-COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze", "doctor", "completion")
+COMMANDS: tuple[str, ...] = (
+    "lab", "local", "verify", "probe", "analyze", "explain", "doctor", "completion"
+)
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

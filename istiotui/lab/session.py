@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from istiotui.cluster.connection import Connection
 from istiotui.cluster.kind import ClusterKind
@@ -21,6 +23,9 @@ class Session:
     # that keeps running, a fallback from an unanswering cluster): commands print these, the
     # app shows them.
     notes: list[str] = field(default_factory=list)
+    # (namespace, pod) → that proxy's Envoy config dump, when the wiring layer has a better way
+    # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
+    proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
 
     def count_log_lines(self, source: m.LogSource) -> int:
         dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)

@@ -64,6 +64,7 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
     UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML"),
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs"),
+    UiAction("tree.explain", "x", "explain", "Explicar una petición", "Explain a request", False),
     UiAction("tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/"),
     UiAction("nav.down", "j", "cursor_down", "Bajar (también ↓)", "Down (also ↓)", False),
     UiAction("nav.up", "k", "cursor_up", "Subir (también ↑)", "Up (also ↑)", False),

@@ -12,6 +12,7 @@ from istiotui.local.pilot.names import (
     BLACKHOLE,
     METADATA_NS,
     PASSTHROUGH,
+    config_metadata,
     fqdn,
     host_matches,
     istio_cluster,
@@ -246,6 +247,9 @@ def build_cluster(
         },
         "metadata": {"filter_metadata": {METADATA_NS: {"istio_name": name, "proxy": proxy_id}}},
     }
+    if dr is not None:  # istiod names the rule a cluster was built with
+        meta = config_metadata("destination-rule", dr.namespace, dr.name)
+        cluster["metadata"]["filter_metadata"].update(meta["filter_metadata"])
     tcp = pool.get("tcp") or {}
     if "connectTimeout" in tcp:
         cluster["connect_timeout"] = duration(

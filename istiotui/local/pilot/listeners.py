@@ -18,6 +18,7 @@ from istiotui.local.pilot.model import Obj, PilotError, Pod, Service
 from istiotui.local.pilot.names import (
     BLACKHOLE,
     PASSTHROUGH,
+    config_metadata,
     fqdn,
     host_aliases,
     host_matches,
@@ -132,6 +133,7 @@ def tls_chains(
                     {
                         "filter_chain_match": {"server_names": names},
                         "filters": [tcp_proxy(stat, targets, log)],
+                        "metadata": config_metadata("virtual-service", vs.namespace, vs.name),
                     }
                 )
     return chains

@@ -8,11 +8,20 @@ metadata under `istiotui.istio_name`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from istiotui.local.pilot.model import DOMAIN
 
 PASSTHROUGH = "PassthroughCluster"
 BLACKHOLE = "BlackHoleCluster"
 METADATA_NS = "istiotui"
+
+
+def config_metadata(kind: str, namespace: str, name: str) -> dict[str, Any]:
+    """The `istio.config` metadata istiod puts on what it built from an object (`istiotui
+    explain` reads it back): `kind` is `virtual-service` or `destination-rule`."""
+    path = f"/apis/networking.istio.io/v1/namespaces/{namespace}/{kind}/{name}"
+    return {"filter_metadata": {"istio": {"config": path}}}
 
 
 def fqdn(host: str, namespace: str) -> str:

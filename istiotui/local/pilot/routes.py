@@ -8,7 +8,7 @@ from typing import Any
 
 from istiotui.local.pilot.clusters import Context, duration
 from istiotui.local.pilot.model import Obj, PilotError, selects
-from istiotui.local.pilot.names import fqdn, istio_cluster, scoped
+from istiotui.local.pilot.names import config_metadata, fqdn, istio_cluster, scoped
 
 FAULT_FILTER = "envoy.filters.http.fault"
 _FAULT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"
@@ -335,6 +335,7 @@ def http_routes(ctx: Context, v: Vantage, vs: Obj) -> list[dict[str, Any]]:
             here = f"{where}.match[{j}]"
             route: dict[str, Any] = {
                 "match": route_match(match or {}, f"{vs.ref}: {here}"),
+                "metadata": config_metadata("virtual-service", vs.namespace, vs.name),
             }
             name = rule.get("name")
             if name and match and match.get("name"):

@@ -1,0 +1,188 @@
+"""`istiotui explain URL`: the path one request takes through one proxy, and why.
+
+The walk itself is mesh/explain (pure); fetching the proxy's configuration and naming what it
+found is lab/explain.py, which the app uses too. See docs/explain.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
+
+PROG = "istiotui explain"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "explain",
+        help="explain where one request goes through a proxy, from its Envoy configuration",
+        description="Walk one request through the configuration of the proxy that handles it: "
+        "listener, route configuration and virtual host, the route that matches and why, the "
+        "VirtualService rule it came from, the destinations with weights and endpoints, and "
+        "the policies on the way. NR/NC when Envoy would find no route or no cluster.",
+    )
+    parser.add_argument("url", help="e.g. http://reviews:9080/reviews/0 or "
+                        "http://localhost:8080/productpage (the ingress gateway)")  # fmt: skip
+    parser.add_argument(
+        "--from",
+        dest="from_ref",
+        metavar="POD",
+        help="the proxy that sends it: POD, NAMESPACE/POD or deploy/NAME (default for a "
+        "localhost URL: the ingress gateway)",
+    )
+    parser.add_argument("-n", "--namespace", default="default", help="of --from (default: default)")
+    parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
+    parser.add_argument("-X", "--method", default="GET")
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--send",
+        action="store_true",
+        help="also send the request once through that proxy and compare what came back",
+    )
+    add_cluster_flags(parser)
+    takes(parser, *CLUSTER_FLAGS)
+    parser.set_defaults(func=run)
+
+    pc = sub.add_parser(
+        "proxy-config",
+        help="a pod's proxy configuration: listeners, routes, clusters, endpoints",
+        description="The tables `istioctl proxy-config` shows, read from the proxy's config "
+        "dump (the local Envoy's, restricted to that proxy, on the local cluster).",
+    )
+    pc.add_argument("pod", help="POD, NAMESPACE/POD or deploy/NAME")
+    pc.add_argument("type", nargs="?", default="all",
+                    choices=("all", "listeners", "routes", "clusters", "endpoints"))  # fmt: skip
+    pc.add_argument("-n", "--namespace", default="default")
+    pc.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_cluster_flags(pc)
+    takes(pc, *CLUSTER_FLAGS)
+    pc.set_defaults(func=run_proxy_config)
+
+    ps = sub.add_parser(
+        "proxy-status",
+        help="each proxy's configuration per type: in sync with the pilot's last push or stale",
+        description="SYNCED when the proxy's Envoy serves what the pilot last pushed, STALE when "
+        "it serves an older version (local cluster; on a real one `istioctl proxy-status`).",
+    )
+    ps.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_cluster_flags(ps)
+    takes(ps, *CLUSTER_FLAGS)
+    ps.set_defaults(func=run_proxy_status)
+
+
+def run_proxy_status(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.kind import ClusterKind
+    from istiotui.local import daemon
+    from istiotui.local.proxy_dump import ProxyDumpError, proxy_status
+    from istiotui.local.state import StateDir
+    from istiotui.mesh.explain.summary import table
+
+    prog = "istiotui proxy-status"
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print_notes(session, prog)
+    kind = session.cluster
+    session.close()
+    if kind != ClusterKind.LOCAL:
+        raise SystemExit(f"{prog}: on a real cluster istiod keeps it: `istioctl proxy-status`")
+    state = StateDir.default()
+    running = daemon.status(state)
+    if running is None or not running.envoy_admin:
+        raise SystemExit(f"{prog}: the local cluster runs no Envoy (is its data plane off?)")
+    try:
+        found = proxy_status(state.root, running.envoy_admin)
+    except ProxyDumpError as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print(json.dumps(found, indent=2) if args.output == "json" else table(found))
+    return 0
+
+
+def run_proxy_config(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, proxy_config
+    from istiotui.mesh.explain.summary import TYPES, rows, table
+
+    prog = "istiotui proxy-config"
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    print_notes(session, prog)
+    try:
+        proxy, cfg = proxy_config(session, args.pod, args.namespace)
+    except (ExplainError, ClusterError) as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    finally:
+        session.close()
+    kinds = TYPES if args.type == "all" else (args.type,)
+    if args.output == "json":
+        print(json.dumps({"proxy": proxy.name, **{k: rows(cfg, k) for k in kinds}}, indent=2))
+        return 0
+    for i, kind in enumerate(kinds):
+        if len(kinds) > 1:
+            print(("\n" if i else "") + f"{kind} of {proxy.name}:")
+        print(table(rows(cfg, kind)))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.errors import LoaderError
+    from istiotui.lab.explain import (
+        ExplainError,
+        explain_request,
+        parse_headers,
+        send,
+        sent_json,
+        sent_text,
+    )
+    from istiotui.lab.loader import load_lab
+    from istiotui.mesh.explain.render import as_json, as_text
+
+    try:
+        headers = parse_headers(args.header)
+    except ExplainError as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    try:
+        lab = load_lab()
+    except LoaderError:
+        lab = None  # file:line is a nicety; a broken lab does not stop the explanation
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    print_notes(session, PROG)
+    try:
+        proxy, e = explain_request(
+            session, args.url, headers, from_ref=args.from_ref, namespace=args.namespace,
+            method=args.method, lab=lab,
+        )  # fmt: skip
+        sent = send(session, proxy, e, args.url) if args.send else None
+    except (ExplainError, ClusterError) as exc:
+        raise SystemExit(f"{PROG}: {exc}") from None
+    finally:
+        session.close()
+    if args.output == "json":
+        body = as_json(e)
+        if sent is not None:
+            body["sent"] = sent_json(sent)
+        print(json.dumps(body, indent=2))
+    else:
+        print(as_text(e))
+        if sent is not None:
+            print(sent_text(sent))
+    if sent is not None and sent.predicted is False:
+        print(f"{PROG}: the answer did not come from a predicted destination", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,170 @@
+"""The Explain screen: one request walked through one proxy (`istiotui explain` in the app).
+
+Opened with `x` on a pod of the resource tree (the request leaves from that pod) or elsewhere
+(the current step's first probe: its URL, Host, headers and where it leaves from). The URL and
+headers can be edited; Enter explains again, `s` also sends the request once. The I/O runs in a
+thread (lab/explain.py); nothing here talks to the cluster directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from istiotui.lab import model as m
+
+if TYPE_CHECKING:
+    from istiotui.lab.session import Session
+    from istiotui.ui.app import IstioTui
+
+INGRESS_URL = "http://localhost:8080"  # the lab's port-forward to the ingress gateway
+
+
+@dataclass
+class ExplainTarget:
+    """What to explain: a URL, headers (Host among them) and the proxy it leaves from."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    from_ref: str | None = None  # NAMESPACE/POD; None: the ingress gateway (a localhost URL)
+    namespace: str = "default"
+
+
+def from_probe(probe: m.Probe, session: Session) -> ExplainTarget:
+    """The explanation a step's probe asks for: its first hop, from where it leaves."""
+    headers = dict(probe.headers)
+    if probe.host:
+        headers["host"] = probe.host
+    if probe.pod is not None:
+        pods = session.objects.list("v1", "Pod", probe.pod.namespace, probe.pod.selector)
+        ref = f"{probe.pod.namespace}/{pods[0]['metadata']['name']}" if pods else None
+        return ExplainTarget(probe.url, headers, ref, probe.pod.namespace)
+    url = probe.url if "://" in probe.url else INGRESS_URL + probe.url
+    return ExplainTarget(url, headers)
+
+
+def parse_header_line(text: str) -> dict[str, str]:
+    """`Name: value; Other: value` (what the headers field holds)."""
+    out: dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.partition(":")
+        if sep and name.strip():
+            out[name.strip().lower()] = value.strip()
+    return out
+
+
+class ExplainScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("ctrl+s", "send", "Send once"),
+        Binding("ctrl+o", "proxy_config", "The proxy's configuration"),
+    ]
+
+    def __init__(self, session: Session, lab: m.Lab, target: ExplainTarget) -> None:
+        super().__init__()
+        self.session, self.lab, self.target = session, lab, target
+
+    def compose(self) -> ComposeResult:
+        source = self.target.from_ref or "the ingress gateway"
+        with Vertical(id="dialog", classes="wide"):
+            keys = "Enter: explain · Ctrl+S: send once · Ctrl+O: proxy config · Esc"
+            yield Label(f"Explain, from {source}   [dim]{keys}[/]")
+            yield Input(self.target.url, id="explain-url")
+            headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
+            yield Input(headers, placeholder="Name: value; Name: value", id="explain-headers")
+            with VerticalScroll():
+                yield Static("…", id="explain-out", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#explain-url", Input).focus()
+        self.run_explain(send_too=False)
+
+    def on_input_submitted(self, _: Input.Submitted) -> None:
+        self.run_explain(send_too=False)
+
+    def action_send(self) -> None:
+        self.run_explain(send_too=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def action_proxy_config(self) -> None:
+        text = proxy_config_text(self.session, self.target)
+        self.app.call_from_thread(self.query_one("#explain-out", Static).update, text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_explain(self, send_too: bool) -> None:
+        url = self.query_one("#explain-url", Input).value.strip()
+        headers = parse_header_line(self.query_one("#explain-headers", Input).value)
+        text = explained_text(self.session, self.lab, self.target, url, headers, send_too)
+        self.app.call_from_thread(self.query_one("#explain-out", Static).update, text)
+
+
+def explained_text(
+    session: Session,
+    lab: m.Lab,
+    target: ExplainTarget,
+    url: str,
+    headers: dict[str, str],
+    send_too: bool,
+) -> str:
+    """The explanation (and what one request sent got) as the command prints it."""
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, explain_request, send, sent_text
+    from istiotui.mesh.explain.render import as_text
+
+    try:
+        proxy, e = explain_request(session, url, headers, from_ref=target.from_ref,
+                                   namespace=target.namespace, lab=lab)  # fmt: skip
+        text = as_text(e)
+        if send_too:
+            text += "\n" + sent_text(send(session, proxy, e, url))
+    except (ExplainError, ClusterError) as exc:
+        return f"cannot explain: {exc}"
+    return text
+
+
+def proxy_config_text(session: Session, target: ExplainTarget) -> str:
+    """Listeners, routes, clusters and endpoints of the proxy the request leaves from."""
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, proxy_config, resolve_proxy
+    from istiotui.mesh.explain.summary import TYPES, rows, table
+
+    try:
+        if target.from_ref is None:  # the ingress gateway
+            proxy = resolve_proxy(session, None, target.namespace, target.url)
+            ref = f"{proxy.namespace}/{proxy.pod}"
+        else:
+            ref = target.from_ref
+        proxy, cfg = proxy_config(session, ref, target.namespace)
+    except (ExplainError, ClusterError) as exc:
+        return f"cannot read the proxy's configuration: {exc}"
+    return "\n\n".join(f"{kind} of {proxy.name}:\n{table(rows(cfg, kind))}" for kind in TYPES)
+
+
+def open_explain(app: IstioTui) -> None:
+    """`x`: explain from the pod selected in the tree, else the current step's first probe."""
+    from istiotui.ui.widgets.resource_tree import ResourceTree
+
+    if app.backend is None:
+        app.notify("Not connected to a cluster yet", severity="warning")
+        return
+    session = app.backend.session
+    key = app.main_screen.query_one(ResourceTree).selected_key
+    probe = app.step.probes[0] if app.step.probes else None
+    if key is not None and key[0] == "Pod":
+        # The step's in-mesh probe gives a URL worth starting from; an ingress one does not.
+        mesh = probe is not None and probe.pod is not None
+        base = from_probe(probe, session) if mesh else ExplainTarget("http://")
+        target = ExplainTarget(base.url, base.headers, f"{key[1]}/{key[2]}", key[1])
+    elif probe is not None:
+        target = from_probe(probe, session)
+    else:
+        app.notify("Select a pod, or open a step with a probe, to explain", severity="warning")
+        return
+    app.push_screen(ExplainScreen(session, app.lab, target))
