@@ -21,7 +21,14 @@ from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
 COMMANDS: tuple[str, ...] = (
-    "lab", "local", "verify", "probe", "analyze", "explain", "doctor", "completion"
+    "lab",
+    "local",
+    "verify",
+    "probe",
+    "analyze",
+    "explain",
+    "doctor",
+    "completion",
 )
 
 
