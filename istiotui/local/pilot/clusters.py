@@ -39,6 +39,11 @@ class Context:
     options: PilotOptions
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def outbound_policy(self) -> str:
+        """ALLOW_ANY or REGISTRY_ONLY: the installed mesh config's, else the options'."""
+        return self.mesh.outbound_policy or self.options.outbound_policy
+
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
@@ -290,10 +295,11 @@ def build_cluster(
 
 
 def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
-    """PassthroughCluster and BlackHoleCluster: with no network beyond loopback, both fail.
+    """PassthroughCluster and BlackHoleCluster, as catch-alls without endpoints.
 
     Istio's PassthroughCluster is ORIGINAL_DST; here the original destination is the sidecar
-    address itself, so passthrough has nowhere to go: a cluster without endpoints (503 UH).
+    address itself, so a host nobody stands in for has nowhere to go (503 UH). The hosts that
+    do have a stand-in get a passthrough cluster each (`passthrough_clusters`).
     """
     return [
         {
@@ -307,9 +313,40 @@ def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def passthrough_name(host: str) -> str:
+    """Istio's PassthroughCluster for one external host that has a local stand-in."""
+    return f"{PASSTHROUGH}|{host}"
+
+
+def passthrough_clusters(ctx: Context, proxy_id: str) -> list[dict[str, Any]]:
+    """Under ALLOW_ANY, what PassthroughCluster's original destination would be for each
+    external host with a stand-in: the stand-in's address. The access log and the stats name
+    them PassthroughCluster, as Istio's one ORIGINAL_DST cluster would be named."""
+    if ctx.outbound_policy != "ALLOW_ANY":
+        return []
+    out = []
+    for host, (address, port) in sorted(ctx.options.external_hosts.items()):
+        name = scoped(proxy_id, passthrough_name(host))
+        meta = {"istio_name": PASSTHROUGH, "proxy": proxy_id}
+        out.append(
+            {
+                "name": name,
+                "alt_stat_name": scoped(proxy_id, PASSTHROUGH),
+                "type": "STATIC",
+                "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+                "load_assignment": {
+                    "cluster_name": name,
+                    "endpoints": [{"lb_endpoints": [_endpoint(address, port)]}],
+                },
+                "metadata": {"filter_metadata": {METADATA_NS: meta}},
+            }
+        )
+    return out
+
+
 def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str, Any]]:
     """Every cluster one proxy gets: each service port, plus one per subset of its rule."""
-    out = special_clusters(proxy_id)
+    out = special_clusters(proxy_id) + passthrough_clusters(ctx, proxy_id)
     seen = {c["name"] for c in out}
     for svc in ctx.mesh.services:
         dr = destination_rule(ctx, svc.host, client_ns)

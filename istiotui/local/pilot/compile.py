@@ -12,6 +12,7 @@ from istiotui.local.pilot.clusters import Context, proxy_clusters
 from istiotui.local.pilot.gateways import gateway_listeners
 from istiotui.local.pilot.listeners import sidecar_listeners
 from istiotui.local.pilot.model import PilotError, PilotOptions, gather
+from istiotui.local.pilot.node_proxy import node_clusters, node_listeners
 
 LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
 CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
@@ -85,8 +86,11 @@ def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyC
         elif pod.has_sidecar:
             listeners += sidecar_listeners(ctx, pod)
         else:
+            listeners += node_listeners(ctx, pod)  # DNS and kube-proxy, no Istio
             continue
         clusters += proxy_clusters(ctx, pod.proxy_id, pod.namespace)
+    if any(not (p.is_gateway or p.has_sidecar) for p in ctx.mesh.pods):
+        clusters += node_clusters(ctx)
     _check_addresses(listeners)
     return EnvoyConfig(
         listeners, clusters, content_version(listeners, clusters), tuple(ctx.warnings)

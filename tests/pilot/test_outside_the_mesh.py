@@ -1,0 +1,108 @@
+"""Traffic that leaves the mesh or never enters it: the outbound policy, PassthroughCluster to an
+external host, and pods without a sidecar (cluster DNS and kube-proxy, no Istio)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from istiotui.local.pilot import PilotError
+
+from .mesh_fixtures import bookinfo, pod
+from .test_compile import build, cluster, endpoints, listener, vhost
+
+OPERATOR = {
+    "apiVersion": "install.istio.io/v1alpha1",
+    "kind": "IstioOperator",
+    "metadata": {"name": "installed-state", "namespace": "istio-system"},
+    "spec": {"profile": "minimal", "meshConfig": {"accessLogFile": "/dev/stdout"}},
+}
+
+
+def operator(mode: str | None, name: str = "installed-state", created: str = "") -> dict:
+    iop: dict[str, Any] = {**OPERATOR, "metadata": {**OPERATOR["metadata"], "name": name}}
+    iop["metadata"]["creationTimestamp"] = created
+    if mode is not None:
+        mesh = {"accessLogFile": "/dev/stdout", "outboundTrafficPolicy": {"mode": mode}}
+        iop["spec"] = {**OPERATOR["spec"], "meshConfig": mesh}
+    return iop
+
+
+def chains_by_sni(lis: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for chain in lis["filter_chains"]:
+        names = (chain.get("filter_chain_match") or {}).get("server_names") or ["*"]
+        proxy = chain["filters"][0]["typed_config"]
+        for name in names:
+            out[name] = proxy["cluster"]
+    return out
+
+
+def test_the_mesh_config_of_the_install_sets_the_outbound_policy() -> None:
+    allow = build(bookinfo() + [operator(None)])
+    assert vhost(listener(allow, "productpage", 9080), "allow_any")
+    block = build(bookinfo() + [operator("REGISTRY_ONLY")])
+    assert vhost(listener(block, "productpage", 9080), "block_all")["routes"][0][
+        "direct_response"
+    ] == {"status": 502}
+    # The newest install that says something wins, as istioctl's last install would.
+    both = [operator("REGISTRY_ONLY", "a", "2026-01-01T00:00:00Z"),
+            operator("ALLOW_ANY", "b", "2026-01-02T00:00:00Z")]  # fmt: skip
+    assert vhost(listener(build(bookinfo() + both), "productpage", 9080), "allow_any")
+    with pytest.raises(PilotError, match=r"IstioOperator istio-system/installed-state: spec\."
+                       r"meshConfig\.outboundTrafficPolicy\.mode: 'DENY'"):  # fmt: skip
+        build(bookinfo() + [operator("DENY")])
+
+
+def test_allow_any_passes_an_external_host_through_to_its_stand_in() -> None:
+    cfg = build(bookinfo())  # no ServiceEntry, and no service of the mesh has port 443
+    tls = listener(cfg, "productpage", 443)
+    sni = chains_by_sni(tls)
+    assert sni["edition.cnn.com"].endswith("|PassthroughCluster|edition.cnn.com")
+    assert sni["*"].endswith("|PassthroughCluster")  # any other name: nowhere to go
+    through = cluster(cfg, "productpage", "PassthroughCluster|edition.cnn.com")
+    assert through["metadata"]["filter_metadata"]["istiotui"]["istio_name"] == "PassthroughCluster"
+    assert through["alt_stat_name"].endswith("|PassthroughCluster")
+    assert endpoints(through) == [("127.30.0.1", 10443)]
+    # REGISTRY_ONLY: the same name goes to BlackHoleCluster, and no passthrough cluster exists.
+    block = build(bookinfo() + [operator("REGISTRY_ONLY")])
+    sni = chains_by_sni(listener(block, "productpage", 443))
+    assert set(sni) == {"*"} and sni["*"].endswith("|BlackHoleCluster")
+    with pytest.raises(AssertionError):
+        cluster(block, "productpage", "PassthroughCluster|edition.cnn.com")
+
+
+def node_listener(cfg: Any, pod_name: str, port: int) -> dict[str, Any]:
+    for lis in cfg.listeners:
+        if lis["name"] == f"node.{pod_name}|{port}":
+            return lis
+    raise AssertionError(f"no node listener for {pod_name} on {port}")
+
+
+def test_a_pod_without_sidecar_reaches_services_as_dns_and_kube_proxy_do() -> None:
+    outside = pod("curl-7f8d9c6b5-zzzzz", "plain", {"app": "curl"}, 40, sidecar=False)
+    cfg = build(bookinfo() + [outside])
+    lis = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 9080)
+    assert lis["address"]["socket_address"]["address"] == "127.20.0.40"
+    config = lis["filter_chains"][0]["filters"][0]["typed_config"]
+    assert "access_log" not in config  # kube-proxy writes no Istio access log
+    hosts = {vh["name"]: vh for vh in config["route_config"]["virtual_hosts"]}
+    reviews = hosts["reviews.bookinfo.svc.cluster.local:9080"]
+    # Another namespace: the short name is not there, the others are.
+    assert "reviews.bookinfo" in reviews["domains"] and "reviews" not in reviews["domains"]
+    assert "reviews.bookinfo.svc.cluster.local:9080" in reviews["domains"]
+    route = reviews["routes"][0]["route"]
+    assert route == {"cluster": "node|9080|reviews.bookinfo.svc.cluster.local", "timeout": "0s"}
+    unknown = hosts["unresolved"]["routes"][0]
+    assert unknown["direct_response"] == {"status": 502}
+    # Round robin over every ready endpoint: no subsets, no limits, no outlier detection.
+    (rr,) = [c for c in cfg.clusters if c["name"] == route["cluster"]]
+    assert rr["lb_policy"] == "ROUND_ROBIN" and "outlier_detection" not in rr
+    assert sorted(endpoints(rr)) == [("127.10.0.3", 9080), ("127.10.0.4", 9080),
+                                     ("127.10.0.5", 9080)]  # fmt: skip
+    # The external host resolves to its stand-in, as public DNS would give its address.
+    tls = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 443)
+    assert chains_by_sni(tls) == {"edition.cnn.com": "node|443|edition.cnn.com"}
+    # No proxy of its own: no Istio cluster carries its name.
+    assert not [c for c in cfg.clusters if c["name"].startswith("curl-7f8d9c6b5-zzzzz")]
