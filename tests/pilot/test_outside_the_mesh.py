@@ -93,16 +93,49 @@ def test_a_pod_without_sidecar_reaches_services_as_dns_and_kube_proxy_do() -> No
     assert "reviews.bookinfo" in reviews["domains"] and "reviews" not in reviews["domains"]
     assert "reviews.bookinfo.svc.cluster.local:9080" in reviews["domains"]
     route = reviews["routes"][0]["route"]
-    assert route == {"cluster": "node|9080|reviews.bookinfo.svc.cluster.local", "timeout": "0s"}
+    assert route == {
+        "cluster": "node.curl-7f8d9c6b5-zzzzz.plain|9080|reviews.bookinfo.svc.cluster.local",
+        "timeout": "0s",
+    }
     unknown = hosts["unresolved"]["routes"][0]
     assert unknown["direct_response"] == {"status": 502}
     # Round robin over every ready endpoint: no subsets, no limits, no outlier detection.
     (rr,) = [c for c in cfg.clusters if c["name"] == route["cluster"]]
     assert rr["lb_policy"] == "ROUND_ROBIN" and "outlier_detection" not in rr
-    assert sorted(endpoints(rr)) == [("127.10.0.3", 9080), ("127.10.0.4", 9080),
-                                     ("127.10.0.5", 9080)]  # fmt: skip
+    # (the reviews pods have sidecars: in through their inbound side, as iptables sends it)
+    assert sorted(endpoints(rr)) == [("127.20.0.3", 9080), ("127.20.0.4", 9080),
+                                     ("127.20.0.5", 9080)]  # fmt: skip
+    assert rr["upstream_bind_config"]["source_address"]["address"] == "127.10.0.40"
     # The external host resolves to its stand-in, as public DNS would give its address.
     tls = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 443)
-    assert chains_by_sni(tls) == {"edition.cnn.com": "node|443|edition.cnn.com"}
+    assert chains_by_sni(tls) == {
+        "edition.cnn.com": "node.curl-7f8d9c6b5-zzzzz.plain|443|edition.cnn.com"
+    }
     # No proxy of its own: no Istio cluster carries its name.
     assert not [c for c in cfg.clusters if c["name"].startswith("curl-7f8d9c6b5-zzzzz")]
+
+
+def test_a_sidecar_receives_its_pods_traffic_on_an_inbound_chain() -> None:
+    cfg = build(bookinfo())
+    reviews = "reviews-v1-5fd6d4f8f8-ccccc.bookinfo"
+    lis = listener(cfg, reviews, 9080)  # the outbound 9080 listener holds the inbound side too
+    assert lis["address"]["socket_address"] == {"address": "127.20.0.3", "port_value": 9080}
+    outbound, inbound = lis["filter_chains"]
+    ranges = inbound["filter_chain_match"]["source_prefix_ranges"]
+    assert [(r["address_prefix"], r["prefix_len"]) for r in ranges] == [
+        ("127.10.0.0", 16), ("127.20.0.0", 16)]  # fmt: skip
+    own = outbound["filter_chain_match"]["source_prefix_ranges"]
+    assert [(r["address_prefix"], r["prefix_len"]) for r in own] == [
+        ("127.10.0.3", 32), ("127.0.0.0", 8)]  # fmt: skip
+    config = inbound["filters"][0]["typed_config"]
+    (vh,) = config["route_config"]["virtual_hosts"]
+    assert vh["routes"][0]["route"]["cluster"] == f"{reviews}|inbound|9080||"
+    log = config["access_log"][0]["typed_config"]["log_format"]["text_format_source"]
+    assert "127.10.0.3:9080 %DOWNSTREAM_REMOTE_ADDRESS%" in log["inline_string"]
+    back = cluster(cfg, reviews, "inbound|9080||")
+    assert endpoints(back) == [("127.10.0.3", 9080)]
+    assert back["upstream_bind_config"]["source_address"]["address"] == "127.0.0.6"
+    assert back["metadata"]["filter_metadata"]["istiotui"]["istio_name"] == "inbound|9080||"
+    # The caller's clusters leave from its sidecar address, which the server side takes inbound.
+    client = cluster(cfg, "productpage", "outbound|9080||reviews.bookinfo.svc.cluster.local")
+    assert client["upstream_bind_config"]["source_address"]["address"] == "127.20.0.1"

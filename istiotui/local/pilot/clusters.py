@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from istiotui.local.addresses import bind_port
+from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Pod, Service, selects
 from istiotui.local.pilot.names import (
     BLACKHOLE,
@@ -106,10 +106,11 @@ def traffic_policy(dr: Obj | None, subset: str, port: int) -> dict[str, Any]:
     return policy
 
 
-def _endpoint(address: str, port: int) -> dict[str, Any]:
+def _endpoint(address: str, port: int, shown: str | None = None) -> dict[str, Any]:
     where = {"address": address, "port_value": bind_port(address, port)}
-    # The declared address, for the access log's upstream host column (see filters.py).
-    declared = {METADATA_NS: {"address": f"{address}:{port}"}}
+    # The declared address, for the access log's upstream host column (see filters.py): a pod
+    # reached through its sidecar's inbound side still shows as the pod.
+    declared = {METADATA_NS: {"address": f"{shown or address}:{port}"}}
     return {
         "endpoint": {"address": {"socket_address": where}},
         "metadata": {"filter_metadata": declared},
@@ -138,7 +139,11 @@ def endpoints(
             if not selects(svc.selector, pod.labels) or not selects(subset_labels, pod.labels):
                 continue
             target = _pod_port(pod, port.target_port)
-            if target is not None:
+            if target is None:
+                continue
+            if pod.has_sidecar:  # in through the pod's sidecar, as iptables would send it
+                found.append(_endpoint(sidecar_ip(pod.ip), target, shown=pod.ip))
+            else:
                 found.append(_endpoint(pod.ip, target))
     if svc.is_entry:
         for address, ports, labels in svc.entry_endpoints:
@@ -359,4 +364,15 @@ def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str
                 if name not in seen:  # a host defined twice: the oldest definition wins
                     seen.add(name)
                     out.append(build_cluster(ctx, proxy_id, svc, port.port, subset, dr))
+    proxy = next((p for p in ctx.mesh.pods if p.proxy_id == proxy_id), None)
+    if proxy is not None:
+        # Connections leave from the proxy's own address, so the server side's sidecar can tell
+        # them from its pod's own calls (see inbound.py).
+        source = sidecar_ip(proxy.ip) if proxy.has_sidecar else proxy.ip
+        bind = {"source_address": {"address": source, "port_value": 0}}
+        out = [{**c, "upstream_bind_config": bind} for c in out]
+        if proxy.has_sidecar:
+            from istiotui.local.pilot.inbound import inbound_clusters
+
+            out += inbound_clusters(ctx, proxy)
     return out

@@ -87,10 +87,9 @@ def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyC
             listeners += sidecar_listeners(ctx, pod)
         else:
             listeners += node_listeners(ctx, pod)  # DNS and kube-proxy, no Istio
+            clusters += node_clusters(ctx, pod)
             continue
         clusters += proxy_clusters(ctx, pod.proxy_id, pod.namespace)
-    if any(not (p.is_gateway or p.has_sidecar) for p in ctx.mesh.pods):
-        clusters += node_clusters(ctx)
     _check_addresses(listeners)
     return EnvoyConfig(
         listeners, clusters, content_version(listeners, clusters), tuple(ctx.warnings)

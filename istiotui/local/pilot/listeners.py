@@ -14,6 +14,7 @@ from istiotui.local.pilot.filters import (
     log_path,
     tcp_proxy,
 )
+from istiotui.local.pilot.inbound import with_inbound
 from istiotui.local.pilot.model import Obj, PilotError, Pod, Service
 from istiotui.local.pilot.names import (
     BLACKHOLE,
@@ -214,4 +215,4 @@ def sidecar_listeners(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
             tcp = _tcp_listener(ctx, v, address, log)
             if tcp is not None:
                 out.append(tcp)
-    return out
+    return with_inbound(ctx, pod, log, out)

@@ -25,8 +25,8 @@ from istiotui.local.pilot.names import UNRESOLVED_HEADER, host_aliases
 _T = "type.googleapis.com/envoy.extensions"
 
 
-def node_cluster(port: int, host: str) -> str:
-    return f"node|{port}|{host}"
+def node_cluster(pod: Pod, port: int, host: str) -> str:
+    return f"{node_id(pod)}|{port}|{host}"
 
 
 def node_id(pod: Pod) -> str:
@@ -51,21 +51,23 @@ def _cluster(name: str, found: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def node_clusters(ctx: Context) -> list[dict[str, Any]]:
-    """One cluster per Kubernetes Service port (its ready endpoints) and external stand-in,
-    shared by every sidecar-less pod."""
+def node_clusters(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
+    """One cluster per Kubernetes Service port (its ready endpoints) and external stand-in for
+    a sidecar-less pod, leaving from its pod IP (a server-side sidecar logs it as its caller)."""
     out = []
     for svc in ctx.mesh.services:
         if svc.is_entry:
             continue  # ServiceEntries are Istio's; DNS and kube-proxy know nothing of them
         for p in svc.ports:
-            out.append(_cluster(node_cluster(p.port, svc.host), endpoints(ctx, svc, p.port, {})))
+            name = node_cluster(pod, p.port, svc.host)
+            out.append(_cluster(name, endpoints(ctx, svc, p.port, {})))
     for host, (address, port) in sorted(ctx.options.external_hosts.items()):
         # The stand-in plays the host's public address, as DNS would give it.
         where = {"address": address, "port_value": bind_port(address, port)}
         found = [{"endpoint": {"address": {"socket_address": where}}}]
-        out.append(_cluster(node_cluster(port, host), found))
-    return out
+        out.append(_cluster(node_cluster(pod, port, host), found))
+    bind = {"source_address": {"address": pod.ip, "port_value": 0}}
+    return [{**c, "upstream_bind_config": bind} for c in out]
 
 
 def _services(ctx: Context, port: int, protocol: str) -> list[Service]:
@@ -83,7 +85,7 @@ def _http_chain(ctx: Context, pod: Pod, port: int) -> dict[str, Any]:
         if not domains:
             continue
         taken.update(domains)
-        route = {"cluster": node_cluster(port, svc.host), "timeout": "0s"}
+        route = {"cluster": node_cluster(pod, port, svc.host), "timeout": "0s"}
         vhosts.append(
             {
                 "name": f"{svc.host}:{port}",
@@ -128,13 +130,13 @@ def _tls_chains(ctx: Context, pod: Pod, port: int) -> list[dict[str, Any]]:
         names = [h for h in host_aliases(svc.host, pod.namespace) if h not in claimed]
         claimed.update(names)
         if names:
-            cluster = node_cluster(port, svc.host)
+            cluster = node_cluster(pod, port, svc.host)
             chains.append(_sni_chain(names, cluster, f"{node_id(pod)}_{port}_{svc.host}"))
     for host, (_, standin_port) in sorted(ctx.options.external_hosts.items()):
         if standin_port == port and host not in claimed:
             claimed.add(host)
             chains.append(
-                _sni_chain([host], node_cluster(port, host), f"{node_id(pod)}_{port}_{host}")
+                _sni_chain([host], node_cluster(pod, port, host), f"{node_id(pod)}_{port}_{host}")
             )
     return chains
 
@@ -169,6 +171,6 @@ def node_listeners(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
         else:
             owners = _services(ctx, port, "TCP")
             if owners:
-                proxy = _forward(f"{node_id(pod)}_{port}", node_cluster(port, owners[0].host))
+                proxy = _forward(f"{node_id(pod)}_{port}", node_cluster(pod, port, owners[0].host))
                 out.append(listener(name, address, port, [{"filters": [proxy]}], False))
     return out
