@@ -70,6 +70,11 @@ def sidecar_ip(pod_address: str) -> str:
     return f"127.{octets[1] + 10}.{octets[2]}.{octets[3]}"
 
 
+# A sidecar-less pod's call for a name no Service has, answered at its node address (the
+# address a sidecar would have; pilot/node_proxy.py) with this header: what DNS would have
+# refused. The client shims read it as curl's "Could not resolve host".
+UNRESOLVED_HEADER = "x-istiotui-unresolved-host"
+
 STANDIN_NET = ipaddress.IPv4Network("127.250.0.0/16")  # clear of every block's pods
 
 

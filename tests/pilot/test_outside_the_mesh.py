@@ -40,9 +40,9 @@ def chains_by_sni(lis: dict[str, Any]) -> dict[str, str]:
 
 
 def test_the_mesh_config_of_the_install_sets_the_outbound_policy() -> None:
-    allow = build(bookinfo() + [operator(None)])
+    allow = build([*bookinfo(), operator(None)])
     assert vhost(listener(allow, "productpage", 9080), "allow_any")
-    block = build(bookinfo() + [operator("REGISTRY_ONLY")])
+    block = build([*bookinfo(), operator("REGISTRY_ONLY")])
     assert vhost(listener(block, "productpage", 9080), "block_all")["routes"][0][
         "direct_response"
     ] == {"status": 502}
@@ -52,7 +52,7 @@ def test_the_mesh_config_of_the_install_sets_the_outbound_policy() -> None:
     assert vhost(listener(build(bookinfo() + both), "productpage", 9080), "allow_any")
     with pytest.raises(PilotError, match=r"IstioOperator istio-system/installed-state: spec\."
                        r"meshConfig\.outboundTrafficPolicy\.mode: 'DENY'"):  # fmt: skip
-        build(bookinfo() + [operator("DENY")])
+        build([*bookinfo(), operator("DENY")])
 
 
 def test_allow_any_passes_an_external_host_through_to_its_stand_in() -> None:
@@ -66,7 +66,7 @@ def test_allow_any_passes_an_external_host_through_to_its_stand_in() -> None:
     assert through["alt_stat_name"].endswith("|PassthroughCluster")
     assert endpoints(through) == [("127.30.0.1", 10443)]
     # REGISTRY_ONLY: the same name goes to BlackHoleCluster, and no passthrough cluster exists.
-    block = build(bookinfo() + [operator("REGISTRY_ONLY")])
+    block = build([*bookinfo(), operator("REGISTRY_ONLY")])
     sni = chains_by_sni(listener(block, "productpage", 443))
     assert set(sni) == {"*"} and sni["*"].endswith("|BlackHoleCluster")
     with pytest.raises(AssertionError):
@@ -82,7 +82,7 @@ def node_listener(cfg: Any, pod_name: str, port: int) -> dict[str, Any]:
 
 def test_a_pod_without_sidecar_reaches_services_as_dns_and_kube_proxy_do() -> None:
     outside = pod("curl-7f8d9c6b5-zzzzz", "plain", {"app": "curl"}, 40, sidecar=False)
-    cfg = build(bookinfo() + [outside])
+    cfg = build([*bookinfo(), outside])
     lis = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 9080)
     assert lis["address"]["socket_address"]["address"] == "127.20.0.40"
     config = lis["filter_chains"][0]["filters"][0]["typed_config"]

@@ -13,9 +13,6 @@ from istiotui.local.pilot.model import DOMAIN
 PASSTHROUGH = "PassthroughCluster"
 BLACKHOLE = "BlackHoleCluster"
 METADATA_NS = "istiotui"
-# A sidecar-less pod's call for a name no Service has: what DNS would have refused (see
-# node_proxy.py); the client shims read it as curl's "Could not resolve host".
-UNRESOLVED_HEADER = "x-istiotui-unresolved-host"
 
 
 def fqdn(host: str, namespace: str) -> str:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from istiotui.local.addresses import bind_port, sidecar_ip
+from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, sidecar_ip
 from istiotui.local.pilot.clusters import MAX_UINT32, Context, endpoints
 from istiotui.local.pilot.filters import HEALTH_PORT, listener, tcp_proxy
 from istiotui.local.pilot.listeners import mesh_ports, service_domains
 from istiotui.local.pilot.model import PilotError, Pod, Service
-from istiotui.local.pilot.names import UNRESOLVED_HEADER, host_aliases
+from istiotui.local.pilot.names import host_aliases
 
 _T = "type.googleapis.com/envoy.extensions"
 

@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from istiotui import settings
-from istiotui.local.addresses import bind_port, sidecar_ip
-from istiotui.local.pilot.names import UNRESOLVED_HEADER
+from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, sidecar_ip
 
 SIDECAR_ENV = settings.SIDECAR_IP.name
 POD_IP_ENV = settings.POD_IP.name
