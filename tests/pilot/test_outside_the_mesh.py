@@ -73,31 +73,36 @@ def test_allow_any_passes_an_external_host_through_to_its_stand_in() -> None:
         cluster(block, "productpage", "PassthroughCluster|edition.cnn.com")
 
 
-def node_listener(cfg: Any, pod_name: str, port: int) -> dict[str, Any]:
+def node_listener(cfg: Any, port: int) -> dict[str, Any]:
     for lis in cfg.listeners:
-        if lis["name"] == f"node.{pod_name}|{port}":
+        if lis["name"] == f"node|{port}":
             return lis
-    raise AssertionError(f"no node listener for {pod_name} on {port}")
+    raise AssertionError(f"no node listener on {port}")
 
 
 def test_a_pod_without_sidecar_reaches_services_as_dns_and_kube_proxy_do() -> None:
     outside = pod("curl-7f8d9c6b5-zzzzz", "plain", {"app": "curl"}, 40, sidecar=False)
-    cfg = build([*bookinfo(), outside])
-    lis = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 9080)
-    assert lis["address"]["socket_address"]["address"] == "127.20.0.40"
-    config = lis["filter_chains"][0]["filters"][0]["typed_config"]
-    assert "access_log" not in config  # kube-proxy writes no Istio access log
-    hosts = {vh["name"]: vh for vh in config["route_config"]["virtual_hosts"]}
-    reviews = hosts["reviews.bookinfo.svc.cluster.local:9080"]
-    # Another namespace: the short name is not there, the others are.
-    assert "reviews.bookinfo" in reviews["domains"] and "reviews" not in reviews["domains"]
-    assert "reviews.bookinfo.svc.cluster.local:9080" in reviews["domains"]
-    route = reviews["routes"][0]["route"]
-    assert route == {
-        "cluster": "node.curl-7f8d9c6b5-zzzzz.plain|9080|reviews.bookinfo.svc.cluster.local",
-        "timeout": "0s",
-    }
-    unknown = hosts["unresolved"]["routes"][0]
+    other = pod("sleep-7f8d9c6b5-yyyyy", "bookinfo", {"app": "sleep"}, 41, sidecar=False)
+    cfg = build([*bookinfo(), outside, other])
+    lis = node_listener(cfg, 9080)
+    assert lis["address"]["socket_address"]["address"] == "127.10.0.0"  # the node's address
+    # One chain per namespace of sidecar-less pods (its short names), one for anyone else.
+    by_source = {}
+    for chain in lis["filter_chains"]:
+        ranges = (chain.get("filter_chain_match") or {}).get("source_prefix_ranges") or []
+        key = tuple(r["address_prefix"] for r in ranges) or ("*",)
+        config = chain["filters"][0]["typed_config"]
+        assert "access_log" not in config  # kube-proxy writes no Istio access log
+        by_source[key] = {vh["name"]: vh for vh in config["route_config"]["virtual_hosts"]}
+    assert set(by_source) == {("127.10.0.40",), ("127.10.0.41",), ("*",)}
+    plain = by_source[("127.10.0.40",)]["reviews.bookinfo.svc.cluster.local:9080"]
+    assert "reviews.bookinfo" in plain["domains"] and "reviews" not in plain["domains"]
+    assert "reviews.bookinfo.svc.cluster.local:9080" in plain["domains"]
+    same_ns = by_source[("127.10.0.41",)]["reviews.bookinfo.svc.cluster.local:9080"]
+    assert "reviews" in same_ns["domains"]
+    route = plain["routes"][0]["route"]
+    assert route == {"cluster": "node|9080|reviews.bookinfo.svc.cluster.local", "timeout": "0s"}
+    unknown = by_source[("*",)]["unresolved"]["routes"][0]
     assert unknown["direct_response"] == {"status": 502}
     # Round robin over every ready endpoint: no subsets, no limits, no outlier detection.
     (rr,) = [c for c in cfg.clusters if c["name"] == route["cluster"]]
@@ -105,14 +110,11 @@ def test_a_pod_without_sidecar_reaches_services_as_dns_and_kube_proxy_do() -> No
     # (the reviews pods have sidecars: in through their inbound side, as iptables sends it)
     assert sorted(endpoints(rr)) == [("127.20.0.3", 9080), ("127.20.0.4", 9080),
                                      ("127.20.0.5", 9080)]  # fmt: skip
-    assert rr["upstream_bind_config"]["source_address"]["address"] == "127.10.0.40"
+    assert rr["upstream_bind_config"]["source_address"]["address"] == "127.10.0.0"
     # The external host resolves to its stand-in, as public DNS would give its address.
-    tls = node_listener(cfg, "curl-7f8d9c6b5-zzzzz.plain", 443)
-    assert chains_by_sni(tls) == {
-        "edition.cnn.com": "node.curl-7f8d9c6b5-zzzzz.plain|443|edition.cnn.com"
-    }
-    # No proxy of its own: no Istio cluster carries its name.
-    assert not [c for c in cfg.clusters if c["name"].startswith("curl-7f8d9c6b5-zzzzz")]
+    assert chains_by_sni(node_listener(cfg, 443)) == {"edition.cnn.com": "node|443|edition.cnn.com"}
+    # Shared by every sidecar-less pod: one cluster per Service port, not one per pod.
+    assert len([c for c in cfg.clusters if c["name"].startswith("node|")]) == 5
 
 
 def test_a_sidecar_receives_its_pods_traffic_on_an_inbound_chain() -> None:

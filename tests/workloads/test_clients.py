@@ -84,7 +84,7 @@ async def test_curl_exit_codes(root: Path, echo_server: EchoServer) -> None:
     quiet = await run(root, "curl", "-s", f"http://{ip(51)}:8080/")
     assert quiet.returncode == 7 and quiet.stderr == b""
 
-    # Without a sidecar a name goes to the pod's node address (DNS and kube-proxy live in the
+    # Without a sidecar a name goes to the node address (DNS and kube-proxy live in the
     # one Envoy, which these tests do not run: nothing listens there).
     no_sidecar = await run(root, "curl", "-sS", "http://httpbin:8000/headers")
     assert no_sidecar.returncode == 7

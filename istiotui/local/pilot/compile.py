@@ -80,16 +80,19 @@ def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyC
     ctx = Context(gather(objects), options)
     listeners: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
+    plain = []  # pods without a proxy: what a node gives them (DNS and kube-proxy)
     for pod in ctx.mesh.pods:
         if pod.is_gateway:
             listeners += gateway_listeners(ctx, pod)
         elif pod.has_sidecar:
             listeners += sidecar_listeners(ctx, pod)
         else:
-            listeners += node_listeners(ctx, pod)  # DNS and kube-proxy, no Istio
-            clusters += node_clusters(ctx, pod)
+            plain.append(pod)
             continue
         clusters += proxy_clusters(ctx, pod.proxy_id, pod.namespace)
+    if plain:
+        listeners += node_listeners(ctx, plain)
+        clusters += node_clusters(ctx, plain)
     _check_addresses(listeners)
     return EnvoyConfig(
         listeners, clusters, content_version(listeners, clusters), tuple(ctx.warnings)

@@ -2,8 +2,8 @@
 
 A pod with a sidecar sends every request for a name (`http://reviews:9080/...`) to its sidecar IP
 on the destination's port, keeping the original `Host` header (and, for https, the TLS SNI) so
-that the sidecar's listener can route it. A pod without a sidecar sends it the same way to its
-node address (the same 127.20.a.b), where the local pilot plays cluster DNS and kube-proxy: the
+that the sidecar's listener can route it. A pod without a sidecar sends it the same way to the
+node address (127.X.0.0 of its pod /16), where the local pilot plays cluster DNS and kube-proxy: the
 Service the name means, a ready endpoint round robin, no Istio (`pilot/node_proxy.py`). A name
 no Service has comes back marked, and is the client's "Could not resolve host".
 """
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from istiotui import settings
-from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, sidecar_ip
+from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, node_ip
 
 SIDECAR_ENV = settings.SIDECAR_IP.name
 POD_IP_ENV = settings.POD_IP.name
@@ -53,7 +53,7 @@ class Target:
     connect_host: str
     connect_port: int
     via_sidecar: bool
-    via_node: bool = False  # a sidecar-less pod's name, resolved at its node address
+    via_node: bool = False  # a sidecar-less pod's name, resolved at the node address
 
     def unresolved(self, headers: Mapping[str, str]) -> bool:
         """Whether an answer says the name resolved to nothing (see pilot/node_proxy.py)."""
@@ -118,7 +118,7 @@ def resolve(url: str, env: Mapping[str, str] | None = None) -> Target:
     if sidecar:
         return Target(scheme, host, port, path, sidecar, bind_port(sidecar, port), via_sidecar=True)
     try:
-        node = sidecar_ip(env.get(POD_IP_ENV) or "")
+        node = node_ip(env.get(POD_IP_ENV) or "")
     except ValueError:
         raise UnresolvableHost(host) from None
     return Target(scheme, host, port, path, node, bind_port(node, port), False, via_node=True)
