@@ -117,7 +117,7 @@ def _endpoint(address: str, port: int, shown: str | None = None) -> dict[str, An
     }
 
 
-def _pod_port(pod: Pod, target: int | str) -> int | None:
+def pod_port(pod: Pod, target: int | str) -> int | None:
     if isinstance(target, int):
         return target
     if target.isdigit():
@@ -138,7 +138,7 @@ def endpoints(
                 continue
             if not selects(svc.selector, pod.labels) or not selects(subset_labels, pod.labels):
                 continue
-            target = _pod_port(pod, port.target_port)
+            target = pod_port(pod, port.target_port)
             if target is None:
                 continue
             if pod.has_sidecar:  # in through the pod's sidecar, as iptables would send it
@@ -372,6 +372,7 @@ def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str
         bind = {"source_address": {"address": source, "port_value": 0}}
         out = [{**c, "upstream_bind_config": bind} for c in out]
         if proxy.has_sidecar:
+            # inbound.py builds on this module (Context, limits): imported here, not above.
             from istiotui.local.pilot.inbound import inbound_clusters
 
             out += inbound_clusters(ctx, proxy)

@@ -25,24 +25,16 @@ import json
 from typing import Any
 
 from istiotui.local.addresses import bind_port, sidecar_ip
+from istiotui.local.pilot.clusters import MAX_UINT32, Context, pod_port
 from istiotui.local.pilot.filters import HEALTH_PORT, http_connection_manager, listener, tcp_proxy
 from istiotui.local.pilot.model import Pod, selects
 from istiotui.local.pilot.names import METADATA_NS, istio_cluster, scoped
 
 # Where an inbound sidecar's connections to its app come from, as in Istio.
 INBOUND_SOURCE = "127.0.0.6"
-MAX_UINT32 = 4294967295
 
 
-def _target(pod: Pod, target: int | str) -> int | None:
-    if isinstance(target, int):
-        return target
-    if target.isdigit():
-        return int(target)
-    return pod.container_ports.get(target)
-
-
-def inbound_ports(ctx: Any, pod: Pod) -> dict[int, str]:
+def inbound_ports(ctx: Context, pod: Pod) -> dict[int, str]:
     """The pod's ports that Services of its namespace send to, and how they speak."""
     kinds: dict[int, set[str]] = {}
     for svc in ctx.mesh.services:
@@ -51,7 +43,7 @@ def inbound_ports(ctx: Any, pod: Pod) -> dict[int, str]:
         if not selects(svc.selector, pod.labels):
             continue
         for p in svc.ports:
-            target = _target(pod, p.target_port)
+            target = pod_port(pod, p.target_port)
             if target is not None and target != HEALTH_PORT:
                 kinds.setdefault(target, set()).add(p.protocol)
     return {port: "HTTP" if "HTTP" in found else "TCP" for port, found in sorted(kinds.items())}
@@ -61,7 +53,7 @@ def inbound_name(port: int) -> str:
     return istio_cluster(port, "", "", "inbound")  # inbound|9080||
 
 
-def inbound_clusters(ctx: Any, pod: Pod) -> list[dict[str, Any]]:
+def inbound_clusters(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
     out = []
     for port in inbound_ports(ctx, pod):
         name = scoped(pod.proxy_id, inbound_name(port))
@@ -136,7 +128,7 @@ def _inbound_chain(pod: Pod, port: int, kind: str, log: str) -> dict[str, Any]:
 
 
 def with_inbound(
-    ctx: Any, pod: Pod, log: str, listeners: list[dict[str, Any]]
+    ctx: Context, pod: Pod, log: str, listeners: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The sidecar's listeners with its inbound side added (see the module's docstring)."""
     address = sidecar_ip(pod.ip)
