@@ -35,10 +35,11 @@ INBOUND_SOURCE = "127.0.0.6"
 
 
 def inbound_ports(ctx: Context, pod: Pod) -> dict[int, str]:
-    """The pod's ports that Services of its namespace send to, and how they speak."""
+    """The pod's ports that Services (and ServiceEntries' workloadSelectors) of its namespace
+    send to, and how they speak."""
     kinds: dict[int, set[str]] = {}
     for svc in ctx.mesh.services:
-        if svc.is_entry or svc.namespace != pod.namespace:
+        if svc.namespace != pod.namespace:
             continue
         if not selects(svc.selector, pod.labels):
             continue
