@@ -62,9 +62,9 @@ class Walk:
         for placeholder, value in (fill or {}).items():
             command = command.replace(placeholder, value)
         for lab, here in self.ports.items():
-            if lab != here:
-                command = re.sub(rf"(?<![\d.]){lab}(?=:80\b|:9080\b|/)", str(here), command)
-                command = command.replace(f"{lab}:{lab}", f"{here}:{lab}")
+            if lab != here:  # only this machine's end: the URLs on it and port-forward's LOCAL
+                command = re.sub(rf"\b(127\.0\.0\.1|localhost):{lab}\b", rf"\g<1>:{here}", command)
+                command = re.sub(rf"(?<=\s){lab}:(80|9080)\b", rf"{here}:\1", command)
         return command
 
     def run(self, command: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
