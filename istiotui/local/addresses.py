@@ -70,6 +70,20 @@ def sidecar_ip(pod_address: str) -> str:
     return f"127.{octets[1] + 10}.{octets[2]}.{octets[3]}"
 
 
+def node_ip(pod_address: str) -> str:
+    """The node's address for a pod IP (of any block): .0.0 of the pods' /16, which no pod
+    has. Sidecar-less pods' calls for names go there (cluster DNS and kube-proxy, played by
+    the local pilot: pilot/node_proxy.py)."""
+    sidecar_ip(pod_address)  # the same check: a pod address of some block
+    second = pod_address.split(".")[1]
+    return f"127.{second}.0.0"
+
+
+# A sidecar-less pod's call for a name no Service has, answered at the node address with this
+# header: what DNS would have
+# refused. The client shims read it as curl's "Could not resolve host".
+UNRESOLVED_HEADER = "x-istiotui-unresolved-host"
+
 STANDIN_NET = ipaddress.IPv4Network("127.250.0.0/16")  # clear of every block's pods
 
 

@@ -60,13 +60,18 @@ def pod_status_for(
             if reported.last_state:
                 statuses[-1]["lastState"] = reported.last_state
     all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+    phase = "Running" if any(s["started"] for s in statuses) else "Pending"
+    ended = [(s.get("state") or {}).get("terminated") for s in statuses]
+    if (pod["spec"].get("restartPolicy") or "Always") != "Always" and ended and all(ended):
+        # Every container ran to its end and none will be restarted (`kubectl run … -- curl`).
+        phase = "Succeeded" if all(t.get("exitCode") == 0 for t in ended if t) else "Failed"
     status = {
         **{
             k: v
             for k, v in old.items()
             if k in ("podIP", "podIPs", "hostIP", "hostIPs", "startTime", "qosClass")
         },
-        "phase": "Running" if any(s["started"] for s in statuses) else "Pending",
+        "phase": phase,
         "conditions": [
             _condition(prev_conds, "PodReadyToStartContainers", True, now),
             _condition(prev_conds, "Initialized", True, now),

@@ -277,3 +277,20 @@ def test_server_side_apply_takes_over_client_side_applied_fields() -> None:
         mf.apply(
             edited, changed, manager="kubectl", force=False, api_version="v1", now=now, builtin=True
         )
+
+
+def test_a_pod_whose_containers_all_ended_without_restart_is_succeeded_or_failed() -> None:
+    from istiotui.local.podstatus import pod_status_for
+    from istiotui.local.runtime import ContainerState
+
+    def status(policy: str, code: int) -> dict:
+        spec = {"restartPolicy": policy, "containers": [{"name": "curl", "image": "c"}]}
+        pod = {"metadata": {"name": "once", "namespace": "plain"}, "spec": spec}
+        ended = {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}
+        return pod_status_for(pod, {"curl": False}, "now", {"curl": ContainerState(0, ended)})
+
+    assert status("Never", 0)["phase"] == "Succeeded"  # `kubectl run … -- curl`, done
+    assert status("Never", 6)["phase"] == "Failed"
+    assert status("OnFailure", 0)["phase"] == "Succeeded"
+    # Always: the kubelet restarts it; the pod never ends.
+    assert status("Always", 0)["phase"] not in ("Succeeded", "Failed")

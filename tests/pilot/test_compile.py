@@ -201,8 +201,9 @@ def test_circuit_breaker_thresholds_and_outlier_detection() -> None:
     }
     assert c["common_lb_config"] == {"healthy_panic_threshold": {"value": 0.0}}
     assert c["connect_timeout"] == "10s" and c["lb_policy"] == "LEAST_REQUEST"
-    # httpbin's container port 80, where an ordinary user's process can bind it (80 → 10080).
-    assert endpoints(c) == [("127.10.0.11", 10080)]
+    # httpbin's container port 80 through its sidecar's inbound side, where an ordinary user's
+    # process can bind it (80 → 10080).
+    assert endpoints(c) == [("127.20.0.11", 10080)]
 
 
 def test_subset_policy_overrides_the_top_level_one() -> None:
@@ -231,7 +232,7 @@ def test_subset_policy_overrides_the_top_level_one() -> None:
     assert v2["circuit_breakers"]["thresholds"][0]["max_connections"] == 5
     assert v2["connect_timeout"] == "2s"
     assert v1["lb_policy"] == v2["lb_policy"] == "ROUND_ROBIN"
-    assert endpoints(v1) == [("127.10.0.3", 9080)]
+    assert endpoints(v1) == [("127.20.0.3", 9080)]  # the pod's sidecar, inbound
 
 
 def test_mirror_policy_and_its_percentages() -> None:
@@ -390,7 +391,7 @@ def test_unready_pods_are_not_endpoints_but_keep_their_sidecar() -> None:
     ]
     cfg = build(objs)
     assert endpoints(cluster(cfg, "reviews-v1", f"outbound|9080||reviews.bookinfo.{FQDN}")) == [
-        ("127.10.0.1", 9080)
+        ("127.20.0.1", 9080)  # its sidecar's inbound side
     ]
     assert listener(cfg, "reviews-v2", 9080)["address"]["socket_address"]["address"] == "127.20.0.2"
 

@@ -111,7 +111,13 @@ def test_outbound_resolution() -> None:
     assert not direct.via_sidecar and direct.connect_host == "127.0.0.1"
     assert outbound.resolve("http://localhost:9080/", env).connect_host == POD
     with pytest.raises(outbound.UnresolvableHost, match="httpbin"):
-        outbound.resolve("http://httpbin:8000/get", {})
+        outbound.resolve("http://httpbin:8000/get", {})  # no pod at all: nothing resolves
+    # A pod without a sidecar: the node address, where DNS and kube-proxy are played.
+    node = outbound.resolve("http://httpbin.default:8000/get", {outbound.POD_IP_ENV: POD})
+    assert node.via_node and not node.via_sidecar
+    assert (node.connect_host, node.connect_port, node.host_header) == (
+        "127.10.0.0", 8000, "httpbin.default:8000")  # fmt: skip
+    assert node.unresolved({"x-istiotui-unresolved-host": "1"}) and not target.unresolved({})
     with pytest.raises(outbound.OutboundError, match="ftp"):
         outbound.resolve("ftp://x/", env)
     kwargs = outbound.request_kwargs(target, {"host": "other", "x": "1"})

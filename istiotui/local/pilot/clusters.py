@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from istiotui.local.addresses import bind_port
+from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Pod, Service, selects
 from istiotui.local.pilot.names import (
     BLACKHOLE,
@@ -39,6 +39,11 @@ class Context:
     mesh: Mesh
     options: PilotOptions
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def outbound_policy(self) -> str:
+        """ALLOW_ANY or REGISTRY_ONLY: the installed mesh config's, else the options'."""
+        return self.mesh.outbound_policy or self.options.outbound_policy
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -102,17 +107,18 @@ def traffic_policy(dr: Obj | None, subset: str, port: int) -> dict[str, Any]:
     return policy
 
 
-def _endpoint(address: str, port: int) -> dict[str, Any]:
+def _endpoint(address: str, port: int, shown: str | None = None) -> dict[str, Any]:
     where = {"address": address, "port_value": bind_port(address, port)}
-    # The declared address, for the access log's upstream host column (see filters.py).
-    declared = {METADATA_NS: {"address": f"{address}:{port}"}}
+    # The declared address, for the access log's upstream host column (see filters.py): a pod
+    # reached through its sidecar's inbound side still shows as the pod.
+    declared = {METADATA_NS: {"address": f"{shown or address}:{port}"}}
     return {
         "endpoint": {"address": {"socket_address": where}},
         "metadata": {"filter_metadata": declared},
     }
 
 
-def _pod_port(pod: Pod, target: int | str) -> int | None:
+def pod_port(pod: Pod, target: int | str) -> int | None:
     if isinstance(target, int):
         return target
     if target.isdigit():
@@ -133,8 +139,12 @@ def endpoints(
                 continue
             if not selects(svc.selector, pod.labels) or not selects(subset_labels, pod.labels):
                 continue
-            target = _pod_port(pod, port.target_port)
-            if target is not None:
+            target = pod_port(pod, port.target_port)
+            if target is None:
+                continue
+            if pod.has_sidecar:  # in through the pod's sidecar, as iptables would send it
+                found.append(_endpoint(sidecar_ip(pod.ip), target, shown=pod.ip))
+            else:
                 found.append(_endpoint(pod.ip, target))
     if svc.is_entry:
         for address, ports, labels in svc.entry_endpoints:
@@ -294,10 +304,11 @@ def build_cluster(
 
 
 def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
-    """PassthroughCluster and BlackHoleCluster: with no network beyond loopback, both fail.
+    """PassthroughCluster and BlackHoleCluster, as catch-alls without endpoints.
 
     Istio's PassthroughCluster is ORIGINAL_DST; here the original destination is the sidecar
-    address itself, so passthrough has nowhere to go: a cluster without endpoints (503 UH).
+    address itself, so a host nobody stands in for has nowhere to go (503 UH). The hosts that
+    do have a stand-in get a passthrough cluster each (`passthrough_clusters`).
     """
     return [
         {
@@ -311,9 +322,40 @@ def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def passthrough_name(host: str) -> str:
+    """Istio's PassthroughCluster for one external host that has a local stand-in."""
+    return f"{PASSTHROUGH}|{host}"
+
+
+def passthrough_clusters(ctx: Context, proxy_id: str) -> list[dict[str, Any]]:
+    """Under ALLOW_ANY, what PassthroughCluster's original destination would be for each
+    external host with a stand-in: the stand-in's address. The access log and the stats name
+    them PassthroughCluster, as Istio's one ORIGINAL_DST cluster would be named."""
+    if ctx.outbound_policy != "ALLOW_ANY":
+        return []
+    out = []
+    for host, (address, port) in sorted(ctx.options.external_hosts.items()):
+        name = scoped(proxy_id, passthrough_name(host))
+        meta = {"istio_name": PASSTHROUGH, "proxy": proxy_id}
+        out.append(
+            {
+                "name": name,
+                "alt_stat_name": scoped(proxy_id, PASSTHROUGH),
+                "type": "STATIC",
+                "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+                "load_assignment": {
+                    "cluster_name": name,
+                    "endpoints": [{"lb_endpoints": [_endpoint(address, port)]}],
+                },
+                "metadata": {"filter_metadata": {METADATA_NS: meta}},
+            }
+        )
+    return out
+
+
 def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str, Any]]:
     """Every cluster one proxy gets: each service port, plus one per subset of its rule."""
-    out = special_clusters(proxy_id)
+    out = special_clusters(proxy_id) + passthrough_clusters(ctx, proxy_id)
     seen = {c["name"] for c in out}
     for svc in ctx.mesh.services:
         dr = destination_rule(ctx, svc.host, client_ns)
@@ -326,4 +368,16 @@ def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str
                 if name not in seen:  # a host defined twice: the oldest definition wins
                     seen.add(name)
                     out.append(build_cluster(ctx, proxy_id, svc, port.port, subset, dr))
+    proxy = next((p for p in ctx.mesh.pods if p.proxy_id == proxy_id), None)
+    if proxy is not None:
+        # Connections leave from the proxy's own address, so the server side's sidecar can tell
+        # them from its pod's own calls (see inbound.py).
+        source = sidecar_ip(proxy.ip) if proxy.has_sidecar else proxy.ip
+        bind = {"source_address": {"address": source, "port_value": 0}}
+        out = [{**c, "upstream_bind_config": bind} for c in out]
+        if proxy.has_sidecar:
+            # inbound.py builds on this module (Context, limits): imported here, not above.
+            from istiotui.local.pilot.inbound import inbound_clusters
+
+            out += inbound_clusters(ctx, proxy)
     return out

@@ -12,6 +12,7 @@ from istiotui.local.pilot.clusters import Context, proxy_clusters
 from istiotui.local.pilot.gateways import gateway_listeners
 from istiotui.local.pilot.listeners import sidecar_listeners
 from istiotui.local.pilot.model import PilotError, PilotOptions, gather
+from istiotui.local.pilot.node_proxy import node_clusters, node_listeners
 
 LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
 CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
@@ -79,14 +80,19 @@ def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyC
     ctx = Context(gather(objects), options)
     listeners: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
+    plain = []  # pods without a proxy: what a node gives them (DNS and kube-proxy)
     for pod in ctx.mesh.pods:
         if pod.is_gateway:
             listeners += gateway_listeners(ctx, pod)
         elif pod.has_sidecar:
             listeners += sidecar_listeners(ctx, pod)
         else:
+            plain.append(pod)
             continue
         clusters += proxy_clusters(ctx, pod.proxy_id, pod.namespace)
+    if plain:
+        listeners += node_listeners(ctx, plain)
+        clusters += node_clusters(ctx, plain)
     _check_addresses(listeners)
     return EnvoyConfig(
         listeners, clusters, content_version(listeners, clusters), tuple(ctx.warnings)

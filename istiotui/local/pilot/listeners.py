@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from istiotui.local.addresses import sidecar_ip
-from istiotui.local.pilot.clusters import Context
+from istiotui.local.pilot.clusters import Context, passthrough_name
 from istiotui.local.pilot.filters import (
     HEALTH_PORT,
     health_listener,
@@ -14,6 +14,7 @@ from istiotui.local.pilot.filters import (
     log_path,
     tcp_proxy,
 )
+from istiotui.local.pilot.inbound import with_inbound
 from istiotui.local.pilot.model import Obj, PilotError, Pod, Service
 from istiotui.local.pilot.names import (
     BLACKHOLE,
@@ -29,11 +30,16 @@ from istiotui.local.pilot.routes import Vantage, default_route, destination_clus
 
 
 def mesh_ports(ctx: Context) -> dict[int, str]:
-    """Each service port of the mesh and how its listener speaks: HTTP wins over TLS over TCP."""
+    """Each service port of the mesh and how its listener speaks: HTTP wins over TLS over TCP.
+
+    The ports of the external hosts with a stand-in count as TLS ports: iptables would capture
+    a call to them whether or not the mesh knows the host (ALLOW_ANY passes it through)."""
     kinds: dict[int, set[str]] = {}
     for svc in ctx.mesh.services:
         for p in svc.ports:
             kinds.setdefault(p.port, set()).add(p.protocol)
+    for _, port in ctx.options.external_hosts.values():
+        kinds.setdefault(port, set()).add("TLS")
     rank = ("HTTP", "TLS", "TCP")
     return {port: next(k for k in rank if k in found) for port, found in sorted(kinds.items())}
 
@@ -48,13 +54,13 @@ def virtual_service_for(ctx: Context, host: str, v: Vantage) -> Obj | None:
     return None
 
 
-def _domains(svc: Service, port: int, client_ns: str) -> list[str]:
+def service_domains(svc: Service, port: int, client_ns: str) -> list[str]:
     names = host_aliases(svc.host, client_ns)
     return [d for name in names for d in (name, f"{name}:{port}")]
 
 
 def _fallback_vhost(ctx: Context, proxy_id: str) -> dict[str, Any]:
-    if ctx.options.outbound_policy == "REGISTRY_ONLY":
+    if ctx.outbound_policy == "REGISTRY_ONLY":
         route = {"name": "block_all", "match": {"prefix": "/"}, "direct_response": {"status": 502}}
         return {"name": "block_all", "domains": ["*"], "routes": [route]}
     route = {
@@ -73,7 +79,7 @@ def _http_listener(ctx: Context, pod: Pod, v: Vantage, address: str, log: str) -
         sp = svc.port(port)
         if sp is None or sp.protocol != "HTTP":
             continue
-        domains = [d for d in _domains(svc, port, pod.namespace) if d not in taken]
+        domains = [d for d in service_domains(svc, port, pod.namespace) if d not in taken]
         if not domains:
             continue
         taken.update(domains)
@@ -158,7 +164,21 @@ def _tls_listener(ctx: Context, v: Vantage, address: str, log: str) -> dict[str,
                 "filters": [tcp_proxy(cluster, [(cluster, 1)], log)],
             }
         )
-    fallback = BLACKHOLE if ctx.options.outbound_policy == "REGISTRY_ONLY" else PASSTHROUGH
+    if ctx.outbound_policy == "ALLOW_ANY":
+        # Hosts the mesh does not know leave through PassthroughCluster; those with a stand-in
+        # reach it (on a node: the internet), the rest go nowhere.
+        for host, (_, standin_port) in sorted(ctx.options.external_hosts.items()):
+            if host in claimed or standin_port != port:
+                continue
+            claimed.add(host)
+            cluster = scoped(v.proxy_id, passthrough_name(host))
+            chains.append(
+                {
+                    "filter_chain_match": {"server_names": [host]},
+                    "filters": [tcp_proxy(scoped(v.proxy_id, PASSTHROUGH), [(cluster, 1)], log)],
+                }
+            )
+    fallback = BLACKHOLE if ctx.outbound_policy == "REGISTRY_ONLY" else PASSTHROUGH
     fallback = scoped(v.proxy_id, fallback)
     chains.append({"filters": [tcp_proxy(fallback, [(fallback, 1)], log)]})
     return listener(scoped(v.proxy_id, f"0.0.0.0_{port}"), address, port, chains, True)
@@ -197,4 +217,4 @@ def sidecar_listeners(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
             tcp = _tcp_listener(ctx, v, address, log)
             if tcp is not None:
                 out.append(tcp)
-    return out
+    return with_inbound(ctx, pod, log, out)

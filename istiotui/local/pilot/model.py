@@ -102,6 +102,9 @@ class Mesh:
     gateways: list[Obj] = field(default_factory=list)
     virtual_services: list[Obj] = field(default_factory=list)
     destination_rules: list[Obj] = field(default_factory=list)
+    # meshConfig.outboundTrafficPolicy.mode of the newest IstioOperator that sets one (the
+    # install's saved state holds the mesh config here); "" when none does.
+    outbound_policy: str = ""
 
     def service(self, host: str) -> Service | None:
         for svc in self.services:
@@ -248,9 +251,29 @@ _ISTIO_KINDS = {
 }
 
 
+OUTBOUND_POLICIES = ("ALLOW_ANY", "REGISTRY_ONLY")
+
+
+def _outbound_policy(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(creation time, mode) when an IstioOperator's meshConfig sets the outbound policy."""
+    name, ns, created = _meta(obj)
+    mesh_config = (obj.get("spec") or {}).get("meshConfig") or {}
+    policy = mesh_config.get("outboundTrafficPolicy") if isinstance(mesh_config, dict) else None
+    mode = policy.get("mode") if isinstance(policy, dict) else None
+    if mode is None:
+        return None
+    if mode not in OUTBOUND_POLICIES:
+        raise PilotError(
+            f"IstioOperator {ns}/{name}: spec.meshConfig.outboundTrafficPolicy.mode: {mode!r} is"
+            " not ALLOW_ANY or REGISTRY_ONLY"
+        )
+    return created, str(mode)
+
+
 def gather(objects: list[dict[str, Any]]) -> Mesh:
     """The mesh as the pilot sees it: unknown kinds are ignored, order is made deterministic."""
     mesh = Mesh()
+    policies: list[tuple[str, str]] = []
     for obj in objects:
         kind = obj.get("kind")
         api = str(obj.get("apiVersion") or "")
@@ -268,6 +291,12 @@ def gather(objects: list[dict[str, Any]]) -> Mesh:
             if not isinstance(spec, dict):
                 raise PilotError(f"{kind} {ns}/{name}: spec is missing")
             getattr(mesh, _ISTIO_KINDS[kind]).append(Obj(kind, name, ns, spec, created))
+        elif kind == "IstioOperator" and api.startswith("install.istio.io/"):
+            found = _outbound_policy(obj)
+            if found is not None:
+                policies.append(found)
+    if policies:
+        mesh.outbound_policy = max(policies)[1]  # the newest install's mesh config
     # Istio resolves conflicts by age, oldest first; name breaks ties.
     mesh.services.sort(key=lambda s: (s.is_entry, s.created, s.host))
     mesh.pods.sort(key=lambda p: (p.namespace, p.name))

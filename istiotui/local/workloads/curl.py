@@ -177,6 +177,8 @@ async def _fetch(
             skip_auto_headers=skip,
             **kwargs,
         ) as resp:
+            if target.unresolved(resp.headers):
+                raise CurlError(6, f"Could not resolve host: {target.host}")
             transfer.first_byte = time.monotonic()
             transfer.status = resp.status
             if options.verbose:

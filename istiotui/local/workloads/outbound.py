@@ -2,8 +2,10 @@
 
 A pod with a sidecar sends every request for a name (`http://reviews:9080/...`) to its sidecar IP
 on the destination's port, keeping the original `Host` header (and, for https, the TLS SNI) so
-that the sidecar's listener can route it. Without a sidecar there is no cluster DNS on this
-machine, so a service name cannot be resolved: that is an error, never a silent guess.
+that the sidecar's listener can route it. A pod without a sidecar sends it the same way to the
+node address (127.X.0.0 of its pod /16), where the local pilot plays cluster DNS and kube-proxy: the
+Service the name means, a ready endpoint round robin, no Istio (`pilot/node_proxy.py`). A name
+no Service has comes back marked, and is the client's "Could not resolve host".
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from istiotui import settings
-from istiotui.local.addresses import bind_port
+from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, node_ip
 
 SIDECAR_ENV = settings.SIDECAR_IP.name
 POD_IP_ENV = settings.POD_IP.name
@@ -32,13 +34,11 @@ class OutboundError(Exception):
 
 
 class UnresolvableHost(OutboundError):
-    """A name with no sidecar to send it to (curl's exit code 6)."""
+    """A name that resolves to nothing (curl's exit code 6): no Service has it, or the caller
+    is no pod of the local cluster (no pod address to find its node by)."""
 
     def __init__(self, host: str) -> None:
-        super().__init__(
-            f"Could not resolve host: {host} (this pod has no sidecar, and service names resolve "
-            f"only through a sidecar in the local cluster; {SIDECAR_ENV} is not set)"
-        )
+        super().__init__(f"Could not resolve host: {host}")
         self.host = host
 
 
@@ -53,6 +53,11 @@ class Target:
     connect_host: str
     connect_port: int
     via_sidecar: bool
+    via_node: bool = False  # a sidecar-less pod's name, resolved at the node address
+
+    def unresolved(self, headers: Mapping[str, str]) -> bool:
+        """Whether an answer says the name resolved to nothing (see pilot/node_proxy.py)."""
+        return self.via_node and UNRESOLVED_HEADER in headers
 
     @property
     def host_header(self) -> str:
@@ -110,9 +115,13 @@ def resolve(url: str, env: Mapping[str, str] | None = None) -> Target:
         own = env.get(POD_IP_ENV) or "127.0.0.1"
         return Target(scheme, host, port, path, own, bind_port(own, port), via_sidecar=False)
     sidecar = env.get(SIDECAR_ENV)
-    if not sidecar:
-        raise UnresolvableHost(host)
-    return Target(scheme, host, port, path, sidecar, bind_port(sidecar, port), via_sidecar=True)
+    if sidecar:
+        return Target(scheme, host, port, path, sidecar, bind_port(sidecar, port), via_sidecar=True)
+    try:
+        node = node_ip(env.get(POD_IP_ENV) or "")
+    except ValueError:
+        raise UnresolvableHost(host) from None
+    return Target(scheme, host, port, path, node, bind_port(node, port), False, via_node=True)
 
 
 def request_kwargs(target: Target, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
