@@ -16,6 +16,7 @@ from pathlib import Path
 from istiotui.local.context import NotSettled
 from istiotui.local.envoy import ConfigRejected, EnvoyError, EnvoySupervisor
 from istiotui.local.pilot.compile import EnvoyConfig, compile_mesh
+from istiotui.local.pilot.compile_cache import CompileCache
 from istiotui.local.pilot.model import PilotError, PilotOptions
 from istiotui.local.store import Change, Store
 
@@ -50,6 +51,7 @@ class DataPlane:
         self._live_generation = -1
         self._tried_generation = -1  # the generation the last sync started with
         self._live: EnvoyConfig | None = None
+        self._compiled = CompileCache()  # what the last compile built, for the next one
         self.last_error: str | None = None
 
     async def start(self) -> None:
@@ -93,7 +95,7 @@ class DataPlane:
             self._tried_generation = generation
             objects = self._objects()
             try:
-                config = compile_mesh(objects, self.options)
+                config = compile_mesh(objects, self.options, self._compiled)
             except PilotError as exc:
                 self.last_error = str(exc)
                 raise
