@@ -185,16 +185,21 @@ def _cached_clusters(cache: CompileCache, texts: dict[int, str]) -> Any:
             found = reprs[id(record)] = repr(record)
         return found
 
+    shared: dict[tuple[int, int, str, int], tuple[str, ...]] = {}  # what proxies share
+
     def build(
         ctx: Context, proxy_id: str, svc: Service, number: int, subset: str, dr: Obj | None
     ) -> dict[str, Any]:
-        labels = subset_labels(dr, subset)
-        endpoints(ctx, svc, number, labels)  # remembered for the compile: free below
-        known = ctx._endpoints[endpoints_key(svc, number, labels)]
-        key = (proxy_id, key_of(svc), number, subset, key_of(dr) if dr else "", key_of(known))
+        made_of = shared.get((id(svc), number, subset, id(dr)))
+        if made_of is None:
+            labels = subset_labels(dr, subset)
+            endpoints(ctx, svc, number, labels)  # remembered for the compile: free below
+            known = ctx._endpoints[endpoints_key(svc, number, labels)]
+            made_of = (key_of(svc), str(number), subset, key_of(dr) if dr else "", key_of(known))
+            shared[(id(svc), number, subset, id(dr))] = made_of
         entry = cache.entry(
             "clusters",
-            key,
+            (proxy_id, *made_of),
             lambda: ctx.captured(lambda: build_cluster(ctx, proxy_id, svc, number, subset, dr)),
             lambda cluster: [canonical(cluster)],
         )
