@@ -113,8 +113,10 @@ class LocalCluster:
                     self.dataplane.envoy.requested_admin_port,
                     "ISTIOTUI_ENVOY_ADMIN_PORT",
                 )
-            from istiotui.local.workloads import launcher, tls_standin
+            from istiotui.local.workloads import launcher, local_ca, tls_standin
 
+            # Issued here, where cryptography is loaded anyway: the stand-in then never loads it.
+            local_ca.ensure_server_cert(self.state.root, tls_standin.HOSTNAME)
             if self.zygote is not None:
                 await self.zygote.start()  # it imports while Envoy starts
             # Known once the API listens (its port may have been 0): one stand-in per cluster.

@@ -25,9 +25,12 @@ def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
+OWNER = "test-zygote-owner"
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def zygote() -> AsyncIterator[Zygote]:
-    parent = Zygote()
+    parent = Zygote(env={**os.environ, **process_group.owner_env(OWNER)})
     await parent.start()
     try:
         yield parent
@@ -56,6 +59,8 @@ async def test_forked_containers_are_processes_of_their_own(root: Path, zygote: 
             assert pid is not None and parent_of(pid) == zygote._proc.pid
             # A session and a process group of its own, as a started interpreter has.
             assert os.getsid(pid) == pid and os.getpgid(pid) == pid
+            # The cluster's owner mark, which `local down` sweeps by, is on every fork.
+            assert pid in process_group.owned_pids(OWNER)
         assert len(group_members(started[0].pid)) >= 2  # gunicorn's master and its worker
         client = client_pod(root, sidecar=False)
         headers = await launcher.exec_command(client, ["curl", "-sS", f"http://{ip(60)}/headers"])
