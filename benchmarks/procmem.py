@@ -64,16 +64,16 @@ def _label(pid: int) -> str:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
-    if b"istiotui.local.workloads.zygote" in cmdline:
-        return f"the workloads' parent ({comm})"
-    # A forked workload's environment block is its parent's; its log (stdout) names its pod:
-    # <root>/logs/<namespace>/<pod>/<container>.log
+    # A forked workload's environment block and command line are its parent's; its log
+    # (stdout) names its pod: <root>/logs/<namespace>/<pod>/<container>.log
     try:
         log = Path(os.readlink(f"/proc/{pid}/fd/1"))
     except OSError:
         log = Path()
     if log.suffix == ".log" and log.parent.parent.parent.name == "logs":
         return f"{log.parent.name} ({comm})"
+    if b"istiotui.local.workloads.zygote" in cmdline:
+        return f"the workloads' parent ({comm})"
     for item in environ:
         if item.startswith(b"HOSTNAME="):
             return f"{item[9:].decode(errors='replace')} ({comm})"

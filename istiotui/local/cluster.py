@@ -51,6 +51,8 @@ class LocalCluster:
         if data_plane and runtime is None:
             runtime = self._plug_data_plane()
         self.controller = Controller(self.store, state.logs, runtime)
+        if self.dataplane is not None:
+            self.dataplane.on_live.append(self.controller.proxies_live)
 
     def _plug_data_plane(self) -> PodRuntime:
         # Imported here: the API alone (its tests, kubectl checks) needs none of Envoy's parts.

@@ -151,6 +151,14 @@ class Controller:
         if self._queue.empty() and not self._starting:
             self._idle.set()
 
+    def proxies_live(self, ips: frozenset[str]) -> None:
+        """The data plane made these pod IPs live: their sidecars are ready now, so their pods'
+        status is written at once instead of at the next poll."""
+        for ns, name in list(self._started):
+            pod = self.store.find(POD, ns, name)
+            if pod is not None and (pod.get("status") or {}).get("podIP") in ips:
+                self._write_status(pod)
+
     async def _poll(self) -> None:
         """Readiness comes from the runtime (processes answering): poll it."""
         while True:

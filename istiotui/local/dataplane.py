@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from istiotui.local.context import NotSettled
@@ -52,6 +53,8 @@ class DataPlane:
         self._tried_generation = -1  # the generation the last sync started with
         self._live: EnvoyConfig | None = None
         self._compiled = CompileCache()  # what the last compile built, for the next one
+        # Called with the pod IPs a push just made live (their sidecars became ready then).
+        self.on_live: list[Callable[[frozenset[str]], None]] = []
         self.last_error: str | None = None
 
     async def start(self) -> None:
@@ -101,10 +104,14 @@ class DataPlane:
                 raise
             await self.envoy.apply(config)
             self.last_error = None
-            self._live_ips = frozenset(
+            live = frozenset(
                 (o.get("status") or {}).get("podIP", "") for o in objects if o.get("kind") == "Pod"
             )
+            new, self._live_ips = live - self._live_ips, live
             self._live, self._live_generation = config, generation
+            if new:
+                for callback in self.on_live:
+                    callback(new)
             return config
 
     async def settle(self) -> None:
