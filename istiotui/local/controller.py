@@ -122,8 +122,17 @@ class Controller:
             for ref in meta.get("ownerReferences") or []:
                 if ref.get("kind") == "Deployment":
                     self._enqueue("deploy", ns, ref["name"])
+            # Only the Services that select it (by its labels now or before): enqueueing every
+            # Service of the namespace made each pod change cost a scan of every pod per Service.
+            labels = [meta.get("labels") or {}]
+            if change.old is not None:
+                labels.append((change.old.get("metadata") or {}).get("labels") or {})
             for svc in self.store.items(SVC, ns):
-                self._enqueue("svc", ns, svc["metadata"]["name"])
+                selector = (svc.get("spec") or {}).get("selector")
+                if selector and any(
+                    selects(selector, found, empty_selects_all=False) for found in labels
+                ):
+                    self._enqueue("svc", ns, svc["metadata"]["name"])
         elif kind == "Service":
             self._enqueue("svc", ns, name)
         elif kind in ("Namespace", "ServiceAccount"):
