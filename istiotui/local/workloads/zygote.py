@@ -76,9 +76,6 @@ def _preload(modules: tuple[str, ...] | list[str]) -> None:
             importlib.import_module(name)
         except Exception as exc:  # the container's own start will say it again
             print(f"zygote: could not preload {name}: {exc}", file=sys.stderr, flush=True)
-    # Objects that exist now are never collected in a child: the collector then never writes
-    # to (and so never copies) the pages they sit in.
-    gc.freeze()
 
 
 def _child(request: dict[str, Any], parent: int) -> int:  # pragma: no cover
@@ -88,6 +85,7 @@ def _child(request: dict[str, Any], parent: int) -> int:  # pragma: no cover
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the line above: nobody to die with
         return 1
+    gc.enable()
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -128,6 +126,9 @@ def _fork(request: dict[str, Any]) -> int:
     module = request["module"]
     _preload(list(EXTRA.get(module, ())))
     parent = os.getpid()
+    # What exists now is never collected in the child: its collector then never writes to (and
+    # so never copies) the pages the parent's objects sit in.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         code = 1
@@ -159,6 +160,9 @@ def serve() -> None:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    # No collection in this parent: one would leave holes in pages the forks share, and later
+    # allocations would write into them (Python's advice for fork without exec).
+    gc.disable()
     _preload(PRELOAD)
     pending = b""
     while True:
