@@ -8,6 +8,7 @@ set really costs. Both come from /proc/PID/smaps_rollup (Linux ≥ 4.14).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class ProcessMemory:
     pid: int
-    label: str  # the pod (HOSTNAME in its environment) or the command's name
+    label: str  # the pod (from its log, or HOSTNAME in its environment) or the command's name
     pss: int  # bytes
     rss: int  # bytes
 
@@ -60,8 +61,19 @@ def _label(pid: int) -> str:
     try:
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
+    # A forked workload's environment block and command line are its parent's; its log
+    # (stdout) names its pod: <root>/logs/<namespace>/<pod>/<container>.log
+    try:
+        log = Path(os.readlink(f"/proc/{pid}/fd/1"))
+    except OSError:
+        log = Path()
+    if log.suffix == ".log" and log.parent.parent.parent.name == "logs":
+        return f"{log.parent.name} ({comm})"
+    if b"istiotui.local.workloads.zygote" in cmdline:
+        return f"the workloads' parent ({comm})"
     for item in environ:
         if item.startswith(b"HOSTNAME="):
             return f"{item[9:].decode(errors='replace')} ({comm})"

@@ -154,6 +154,7 @@ class Executor:
             raise StepFailed(f"{action.source}: unknown kind {action.kind!r}")
         deadline = time.monotonic() + action.timeout
         what = action.name or action.selector or f"every {kind.kind}"
+        delay = 0.05  # soon at first (a local pod is ready within tenths), then every 0.5 s
         while True:
             items = self.objects.list(
                 kind.api_version, kind.kind, action.namespace, action.selector
@@ -168,8 +169,9 @@ class Executor:
                     f"{action.source}: {kind.kind} {what} in {action.namespace} not "
                     f"{action.until} after {action.timeout:g} s"
                 )
-            if self.cancelled.wait(0.5):
+            if self.cancelled.wait(delay):
                 raise StepFailed(f"{action.source}: waiting for {what}: cancelled")
+            delay = min(delay * 1.5, 0.5)
 
 
 def _done(until: str, items: list[dict]) -> bool:

@@ -12,8 +12,6 @@ import ipaddress
 import ssl
 from pathlib import Path
 
-from cryptography import x509
-
 from istiotui.local.workloads import local_ca
 
 COMMON_NAME = "istiotui-local-apiserver"
@@ -37,5 +35,13 @@ def client_context(root: Path) -> ssl.SSLContext:
 
 
 def _ensure_cert(root: Path, host: str) -> local_ca.CertPair:
+    stem = f"apiserver-{host}"
+    pair = local_ca.CertPair(
+        local_ca.tls_dir(root) / f"{stem}.crt", local_ca.tls_dir(root) / f"{stem}.key"
+    )
+    if pair.cert.exists() and pair.key.exists() and local_ca.ensure_ca(root).cert.exists():
+        return pair  # made by an earlier `up`: cryptography (≈ 17 MiB) is not loaded
+    from cryptography import x509
+
     names = [x509.IPAddress(ipaddress.ip_address(host)), x509.DNSName("localhost")]
-    return local_ca.ensure_signed(root, f"apiserver-{host}", COMMON_NAME, names)
+    return local_ca.ensure_signed(root, stem, COMMON_NAME, names)

@@ -12,6 +12,7 @@ Without it the API stands alone (pods marked running, no processes): what the AP
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import replace
 
@@ -46,9 +47,12 @@ class LocalCluster:
         self.dataplane = None
         self.installer = None
         self._standin = None
+        self.zygote = None  # the workloads' pre-imported parent (see workloads.zygote)
         if data_plane and runtime is None:
             runtime = self._plug_data_plane()
         self.controller = Controller(self.store, state.logs, runtime)
+        if self.dataplane is not None:
+            self.dataplane.on_live.append(self.controller.proxies_live)
 
     def _plug_data_plane(self) -> PodRuntime:
         # Imported here: the API alone (its tests, kubectl checks) needs none of Envoy's parts.
@@ -56,6 +60,7 @@ class LocalCluster:
         from istiotui.local.installer import GatewayInstaller
         from istiotui.local.pilot.model import PilotOptions
         from istiotui.local.workloads.runtime import WorkloadRuntime
+        from istiotui.local.workloads.zygote_client import Zygote
 
         options = PilotOptions(log_dir=self.state.logs)
         self.dataplane = DataPlane(
@@ -63,8 +68,12 @@ class LocalCluster:
         )
         self.installer = GatewayInstaller(self.store)
         self.api.ctx.after_write.append(self.dataplane.settle)
+        self.zygote = Zygote()
         return WorkloadRuntime(
-            self.state.root, proxy_ready=self.dataplane.proxy_ready, on_event=self._kubelet_event
+            self.state.root,
+            proxy_ready=self.dataplane.proxy_ready,
+            on_event=self._kubelet_event,
+            zygote=self.zygote,
         )
 
     def _kubelet_event(self, pod: dict, type_: str, reason: str, message: str) -> None:
@@ -106,15 +115,26 @@ class LocalCluster:
                     self.dataplane.envoy.requested_admin_port,
                     "ISTIOTUI_ENVOY_ADMIN_PORT",
                 )
-            from istiotui.local.workloads import launcher, tls_standin
+            from istiotui.local.workloads import launcher, local_ca, tls_standin
 
+            # Issued here, where cryptography is loaded anyway: the stand-in then never loads it.
+            local_ca.ensure_server_cert(self.state.root, tls_standin.HOSTNAME)
+            if self.zygote is not None:
+                await self.zygote.start()  # it imports while Envoy starts
             # Known once the API listens (its port may have been 0): one stand-in per cluster.
             bind, port = addresses.standin_ip(self.api.port), tls_standin.PORT
-            self._standin = await launcher.start_tls_standin(self.state.root, bind=bind, port=port)
             self.dataplane.options = replace(
                 self.dataplane.options, external_hosts={tls_standin.HOSTNAME: (bind, port)}
             )
-            await self.dataplane.start()
+            standin = asyncio.ensure_future(
+                launcher.start_tls_standin(
+                    self.state.root, bind=bind, port=port, zygote=self.zygote
+                )
+            )
+            try:
+                await self.dataplane.start()
+            finally:
+                self._standin = await standin
             self.installer.start()
         await self.controller.start()
 
@@ -127,6 +147,8 @@ class LocalCluster:
             from istiotui.local.workloads import launcher
 
             await launcher.stop(self._standin)
+        if self.zygote is not None:
+            await self.zygote.stop()
         self.store.flush()
 
 

@@ -71,6 +71,9 @@ class Controller:
         self._queue: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
         self._pending: set[tuple[str, str, str]] = set()
         self._started: dict[tuple[str, str], dict] = {}
+        # Pods whose containers are starting: each start runs beside the work queue, so pods
+        # start together instead of one after the other.
+        self._starting: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._warned: set[tuple[str, str]] = set()
         self._tasks: list[asyncio.Task] = []
         self._idle = asyncio.Event()
@@ -86,9 +89,10 @@ class Controller:
         self._tasks = [asyncio.create_task(self._work()), asyncio.create_task(self._poll())]
 
     async def stop(self) -> None:
-        for t in self._tasks:
+        tasks = [*self._tasks, *self._starting.values()]
+        for t in tasks:
             t.cancel()
-        for t in self._tasks:
+        for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         await self.runtime.close()
@@ -118,8 +122,17 @@ class Controller:
             for ref in meta.get("ownerReferences") or []:
                 if ref.get("kind") == "Deployment":
                     self._enqueue("deploy", ns, ref["name"])
+            # Only the Services that select it (by its labels now or before): enqueueing every
+            # Service of the namespace made each pod change cost a scan of every pod per Service.
+            labels = [meta.get("labels") or {}]
+            if change.old is not None:
+                labels.append((change.old.get("metadata") or {}).get("labels") or {})
             for svc in self.store.items(SVC, ns):
-                self._enqueue("svc", ns, svc["metadata"]["name"])
+                selector = (svc.get("spec") or {}).get("selector")
+                if selector and any(
+                    selects(selector, found, empty_selects_all=False) for found in labels
+                ):
+                    self._enqueue("svc", ns, svc["metadata"]["name"])
         elif kind == "Service":
             self._enqueue("svc", ns, name)
         elif kind in ("Namespace", "ServiceAccount"):
@@ -141,8 +154,19 @@ class Controller:
                     self._sync_endpoints(ns, name)
             except Exception:
                 log.exception("reconciling %s %s/%s", tag, ns, name)
-            if self._queue.empty():
-                self._idle.set()
+            self._maybe_idle()
+
+    def _maybe_idle(self) -> None:
+        if self._queue.empty() and not self._starting:
+            self._idle.set()
+
+    def proxies_live(self, ips: frozenset[str]) -> None:
+        """The data plane made these pod IPs live: their sidecars are ready now, so their pods'
+        status is written at once instead of at the next poll."""
+        for ns, name in list(self._started):
+            pod = self.store.find(POD, ns, name)
+            if pod is not None and (pod.get("status") or {}).get("podIP") in ips:
+                self._write_status(pod)
 
     async def _poll(self) -> None:
         """Readiness comes from the runtime (processes answering): poll it."""
@@ -278,6 +302,8 @@ class Controller:
             if last is not None:
                 await self.runtime.stop(last)
             return
+        if key in self._starting:
+            return  # the start reconciles the pod again when it ends
         if key in self._started:
             if self._started[key]["metadata"]["uid"] != pod["metadata"]["uid"]:
                 await self.runtime.stop(self._started.pop(key))
@@ -294,11 +320,23 @@ class Controller:
                               f'image "{missing[0]}" has no local implementation in istiotui; '
                               "the pod stays Pending", "kubelet")  # fmt: skip
             return
+        self._idle.clear()
+        self._starting[key] = asyncio.create_task(self._start(pod), name=f"start {ns}/{name}")
+
+    async def _start(self, pod: dict) -> None:
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        key = (ns, name)
         try:
             await self.runtime.start(pod, pod["status"]["podIP"], self.logs_dir / ns / name)
         except RuntimeError as exc:
             events.record(self.store, pod, "Warning", "Failed", str(exc), "kubelet")
             return
+        except Exception:
+            log.exception("starting pod %s/%s", ns, name)
+            return
+        finally:
+            self._starting.pop(key, None)
+            self._maybe_idle()
         self._started[key] = pod
         # What the kubelet reports for each container, init containers first, in its words.
         for c in [*(pod["spec"].get("initContainers") or []), *pod["spec"].get("containers", [])]:
@@ -309,7 +347,8 @@ class Controller:
                 ("Started", f"Started container {c['name']}"),
             ):
                 events.record(self.store, pod, "Normal", reason, message, "kubelet")
-        self._write_status(pod)
+        # Its status, from the pod as it is now (it may have changed, or gone, meanwhile).
+        self._enqueue("pod", ns, name)
 
     def _schedule(self, pod: dict) -> dict:
         """Bind the pod to the node and give it a stable pod IP (the lowest free one)."""

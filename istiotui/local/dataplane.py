@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from istiotui.local.context import NotSettled
 from istiotui.local.envoy import ConfigRejected, EnvoyError, EnvoySupervisor
 from istiotui.local.pilot.compile import EnvoyConfig, compile_mesh
+from istiotui.local.pilot.compile_cache import CompileCache
 from istiotui.local.pilot.model import PilotError, PilotOptions
 from istiotui.local.store import Change, Store
 
@@ -50,6 +52,9 @@ class DataPlane:
         self._live_generation = -1
         self._tried_generation = -1  # the generation the last sync started with
         self._live: EnvoyConfig | None = None
+        self._compiled = CompileCache()  # what the last compile built, for the next one
+        # Called with the pod IPs a push just made live (their sidecars became ready then).
+        self.on_live: list[Callable[[frozenset[str]], None]] = []
         self.last_error: str | None = None
 
     async def start(self) -> None:
@@ -93,16 +98,20 @@ class DataPlane:
             self._tried_generation = generation
             objects = self._objects()
             try:
-                config = compile_mesh(objects, self.options)
+                config = compile_mesh(objects, self.options, self._compiled)
             except PilotError as exc:
                 self.last_error = str(exc)
                 raise
             await self.envoy.apply(config)
             self.last_error = None
-            self._live_ips = frozenset(
+            live = frozenset(
                 (o.get("status") or {}).get("podIP", "") for o in objects if o.get("kind") == "Pod"
             )
+            new, self._live_ips = live - self._live_ips, live
             self._live, self._live_generation = config, generation
+            if new:
+                for callback in self.on_live:
+                    callback(new)
             return config
 
     async def settle(self) -> None:

@@ -24,7 +24,7 @@ import aiohttp
 
 from istiotui import process_group
 from istiotui.local.envoy_bootstrap import ADMIN_HOST, base_id, dynamic_bootstrap, envoy_binary
-from istiotui.local.envoy_files import discovery_response, split_routes, write_atomically
+from istiotui.local.envoy_files import RouteFile, split_routes, texts_response, write_atomically
 from istiotui.local.pilot import EnvoyConfig, canonical
 from istiotui.local.pilot.compile import CLUSTER_TYPE, LISTENER_TYPE
 
@@ -111,6 +111,8 @@ class EnvoySupervisor:
         self._applied: EnvoyConfig | None = None
         self._clusters_text = self._listeners_text = ""
         self._routes: dict[str, str] = {}  # route file key → version Envoy has
+        # listener text → (the listener reading RDS, its text, its route files); see _split_routes
+        self._split: dict[str, tuple[dict[str, Any], str, dict[str, RouteFile]]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -264,14 +266,16 @@ class EnvoySupervisor:
                 return
             for log in config.log_files:
                 Path(log).parent.mkdir(parents=True, exist_ok=True)
-            listeners, routes = split_routes(config.listeners, self.rds_dir)
-            clusters_text, listeners_text = canonical(config.clusters), canonical(listeners)
+            listener_texts, cluster_texts = config.texts()
+            listeners, routes = self._split_routes(config.listeners, listener_texts)
+            clusters_text = "[" + ",".join(cluster_texts) + "]"
+            listeners_text = "[" + ",".join(text for _, text in listeners) + "]"
             written: list[_Written] = []
             try:
                 # Clusters first (new routes may name them), then route tables (a new listener
                 # reads its table when it is created), then listeners.
                 if clusters_text != self._clusters_text:
-                    body = discovery_response(config.version, CLUSTER_TYPE, config.clusters)
+                    body = texts_response(config.version, CLUSTER_TYPE, cluster_texts)
                     await self._write_and_wait(
                         [(self.cds_path, body, "cluster_manager.cds")],
                         {"cluster_manager.cds.version_text": config.version},
@@ -287,7 +291,9 @@ class EnvoySupervisor:
                     deadline,
                 )  # fmt: skip
                 if listeners_text != self._listeners_text:
-                    body = discovery_response(config.version, LISTENER_TYPE, listeners)
+                    body = texts_response(
+                        config.version, LISTENER_TYPE, [text for _, text in listeners]
+                    )
                     await self._write_and_wait(
                         [(self.lds_path, body, "listener_manager.lds")],
                         {"listener_manager.lds.version_text": config.version, _WARMING: "0"},
@@ -309,6 +315,25 @@ class EnvoySupervisor:
             self._applied = config
             self._clusters_text, self._listeners_text = clusters_text, listeners_text
             self._routes = {k: r.version for k, r in routes.items()}
+
+    def _split_routes(
+        self, listeners: list[dict[str, Any]], texts: tuple[str, ...]
+    ) -> tuple[list[tuple[dict[str, Any], str]], dict[str, RouteFile]]:
+        """split_routes, listener by listener, each kept by its text from one apply to the
+        next: a change to one listener splits (and serializes) that one only."""
+        kept: dict[str, tuple[dict[str, Any], str, dict[str, RouteFile]]] = {}
+        out: list[tuple[dict[str, Any], str]] = []
+        routes: dict[str, RouteFile] = {}
+        for listener, text in zip(listeners, texts, strict=True):
+            found = kept.get(text) or self._split.get(text)
+            if found is None:
+                (split,), files = split_routes([listener], self.rds_dir)
+                found = (split, canonical(split), files)
+            kept[text] = found
+            out.append((found[0], found[1]))
+            routes.update(found[2])
+        self._split = kept
+        return out, routes
 
     async def _write_and_wait(
         self,

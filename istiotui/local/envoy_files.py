@@ -40,6 +40,13 @@ def discovery_response(version: str, type_url: str, resources: list[dict[str, An
     return json.dumps(body).encode()
 
 
+def texts_response(version: str, type_url: str, texts: list[str] | tuple[str, ...]) -> bytes:
+    """`discovery_response` from each resource's JSON text (an object), not serialized again."""
+    typed = f'{{"@type":{json.dumps(type_url)}'
+    resources = ",".join(typed + ("," + t[1:] if t != "{}" else "}") for t in texts)
+    return f'{{"version_info":{json.dumps(version)},"resources":[{resources}]}}'.encode()
+
+
 def file_source(path: Path) -> dict[str, Any]:
     return {
         "path_config_source": {"path": str(path), "watched_directory": {"path": str(path.parent)}},

@@ -43,17 +43,17 @@ CLUSTER = "outbound|9080||ratings.default.svc.cluster.local"
 
 
 def _ratings_pid(pod: str) -> int | None:
-    """The ratings container's process: the one whose environment names the pod."""
+    """The ratings container's process: the one whose output goes to the pod's ratings log
+    (containers forked from the workloads' parent share its command line and environ block)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes().split(b"\0")
+            log = Path(os.readlink(entry / "fd" / "1"))
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        mine = b"bookinfo_ratings" in cmdline and f"HOSTNAME={pod}".encode() in environ
+        mine = log.name == "ratings.log" and log.parent.name == pod
         if mine and state != "Z":
             return int(entry.name)
     return None

@@ -91,3 +91,48 @@ async def test_writes_wait_for_the_after_write_hooks(tmp_path: Path) -> None:
             assert len(seen) == 2
     finally:
         await cluster.stop()
+
+
+async def test_a_pod_relabelled_leaves_one_service_for_another(tmp_path: Path) -> None:
+    """A pod change reconciles the Services that select it now and those that did before."""
+    svc_kind, eps_kind = by_kind("", "Service"), by_kind("", "Endpoints")
+    assert svc_kind and eps_kind and POD
+    store = Store()
+    controller = Controller(store, tmp_path / "logs")  # no runtime: pods are marked running
+    await controller.start()
+    try:
+        for name in ("blue", "green", "other"):
+            svc = {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
+            }
+            store.create(svc_kind, "default", on_create(store, svc_kind, svc, "default"))
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "default", "labels": {"app": "blue"}},
+            "spec": {"containers": [{"name": "c", "image": "curlimages/curl"}]},
+        }
+        store.create(POD, "default", on_create(store, POD, pod, "default"))
+        await controller.settled()
+
+        def addresses(name: str) -> list[str]:
+            eps = store.find(eps_kind, "default", name) or {}
+            return [
+                a["targetRef"]["name"]
+                for subset in eps.get("subsets") or []
+                for key in ("addresses", "notReadyAddresses")
+                for a in subset.get(key) or []
+            ]
+
+        assert addresses("blue") == ["p"] and addresses("green") == []
+        moved = store.get(POD, "default", "p")
+        moved["metadata"]["labels"] = {"app": "green"}
+        store.update(POD, "default", moved, check_rv=False)
+        await controller.settled()
+        assert addresses("blue") == [] and addresses("green") == ["p"]
+        assert addresses("other") == []
+    finally:
+        await controller.stop()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Pod, Service, selects
@@ -30,15 +31,27 @@ _LB = {
     "UNSPECIFIED": "LEAST_REQUEST",
 }
 HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+T = TypeVar("T")
 
 
 @dataclass
 class Context:
-    """Everything a builder reads, plus the notes it leaves about what it could not honour."""
+    """Everything a builder reads, plus the notes it leaves about what it could not honour.
+
+    It also holds what one compile works out once for all proxies: ready pods indexed by
+    namespace and label (a Service's endpoints without scanning every pod) and each
+    (service, port, subset)'s endpoints, which every proxy's cluster for it shares."""
 
     mesh: Mesh
     options: PilotOptions
     warnings: list[str] = field(default_factory=list)
+    _pods_by_label: dict[tuple[str, str, str], list[Pod]] | None = field(default=None, repr=False)
+    _endpoints: dict[tuple[Any, ...], tuple[list[dict[str, Any]], tuple[str, ...]]] = field(
+        default_factory=dict, repr=False
+    )
+    # Set by a compile that keeps clusters between compiles (compile_cache): builds or reuses.
+    build_cluster: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
+    _proxies: dict[str, Pod] | None = field(default=None, repr=False)
 
     @property
     def outbound_policy(self) -> str:
@@ -48,6 +61,45 @@ class Context:
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+    def proxy(self, proxy_id: str) -> Pod | None:
+        """The pod whose sidecar or gateway is `proxy_id`."""
+        if self._proxies is None:
+            self._proxies = {p.proxy_id: p for p in self.mesh.pods}
+        return self._proxies.get(proxy_id)
+
+    def source_address(self, proxy_id: str) -> str | None:
+        """Where a proxy's upstream connections leave from: its own address, so the server
+        side's sidecar can tell them from its pod's own calls (see inbound.py)."""
+        pod = self.proxy(proxy_id)
+        if pod is None:
+            return None
+        return sidecar_ip(pod.ip) if pod.has_sidecar else pod.ip
+
+    def ready_pods(self, namespace: str, selector: dict[str, str]) -> list[Pod]:
+        """Ready pods of `namespace` whose labels include all of a (non-empty) `selector`, in
+        the mesh's pod order."""
+        if self._pods_by_label is None:
+            index: dict[tuple[str, str, str], list[Pod]] = {}
+            for pod in self.mesh.pods:
+                if pod.ready:
+                    for key, value in pod.labels.items():
+                        index.setdefault((pod.namespace, key, value), []).append(pod)
+            self._pods_by_label = index
+        lists = [self._pods_by_label.get((namespace, k, v), []) for k, v in selector.items()]
+        fewest = min(lists, key=len)
+        return [pod for pod in fewest if selects(selector, pod.labels)]
+
+    def captured(self, build: Callable[[], T]) -> tuple[T, tuple[str, ...]]:
+        """`build()`'s result and the warnings it gave (also given to this context)."""
+        outer, self.warnings = self.warnings, []
+        try:
+            result = build()
+        finally:
+            notes, self.warnings = tuple(self.warnings), outer
+        for note in notes:
+            self.warn(note)
+        return result, notes
 
 
 def duration(text: Any, where: str) -> str:
@@ -126,18 +178,35 @@ def pod_port(pod: Pod, target: int | str) -> int | None:
     return pod.container_ports.get(target)
 
 
+def endpoints_key(svc: Service, number: int, subset_labels: dict[str, str]) -> tuple[Any, ...]:
+    """What one compile's endpoints are remembered by (the record itself, by identity)."""
+    return (id(svc), number, tuple(sorted(subset_labels.items())))
+
+
 def endpoints(
     ctx: Context, svc: Service, number: int, subset_labels: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Where a cluster sends traffic: selected pods' IP and target port, or the entry's hosts."""
+    key = endpoints_key(svc, number, subset_labels)
+    known = ctx._endpoints.get(key)
+    if known is None:
+        known = ctx.captured(lambda: _endpoints(ctx, svc, number, subset_labels))
+        ctx._endpoints[key] = known
+    else:
+        for note in known[1]:
+            ctx.warn(note)
+    return list(known[0])
+
+
+def _endpoints(
+    ctx: Context, svc: Service, number: int, subset_labels: dict[str, str]
+) -> list[dict[str, Any]]:
     port = svc.port(number)
     assert port is not None
     found: list[dict[str, Any]] = []
     if svc.selector is not None:
-        for pod in ctx.mesh.pods:
-            if not pod.ready or pod.namespace != svc.namespace:
-                continue
-            if not selects(svc.selector, pod.labels) or not selects(subset_labels, pod.labels):
+        for pod in ctx.ready_pods(svc.namespace, svc.selector):
+            if not selects(subset_labels, pod.labels):
                 continue
             target = pod_port(pod, port.target_port)
             if target is None:
@@ -227,6 +296,12 @@ def _outlier(od: dict[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
+def subset_labels(dr: Obj | None, subset: str) -> dict[str, str]:
+    if not subset or dr is None:
+        return {}
+    return dict((subset_spec(dr, subset) or {}).get("labels") or {})
+
+
 def build_cluster(
     ctx: Context,
     proxy_id: str,
@@ -239,10 +314,7 @@ def build_cluster(
     assert port is not None
     name = istio_cluster(number, subset, svc.host)
     where = f"{dr.ref}: spec" if dr else ""
-    labels: dict[str, str] = {}
-    if subset and dr is not None:
-        spec = subset_spec(dr, subset) or {}
-        labels = dict(spec.get("labels") or {})
+    labels = subset_labels(dr, subset)
     policy = traffic_policy(dr, subset, number)
     pool = policy.get("connectionPool") or {}
     cluster: dict[str, Any] = {
@@ -300,7 +372,7 @@ def build_cluster(
     tls_mode = (policy.get("tls") or {}).get("mode")
     if tls_mode in ("SIMPLE", "MUTUAL"):
         ctx.warn(f"{where}.tls.mode {tls_mode}: TLS origination is not done here")
-    return cluster
+    return _bound(ctx, proxy_id, cluster)
 
 
 def special_clusters(proxy_id: str) -> list[dict[str, Any]]:
@@ -353,10 +425,22 @@ def passthrough_clusters(ctx: Context, proxy_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _bound(ctx: Context, proxy_id: str, cluster: dict[str, Any]) -> dict[str, Any]:
+    source = ctx.source_address(proxy_id)
+    if source is None:
+        return cluster
+    bind = {"source_address": {"address": source, "port_value": 0}}
+    return {**cluster, "upstream_bind_config": bind}
+
+
 def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str, Any]]:
     """Every cluster one proxy gets: each service port, plus one per subset of its rule."""
-    out = special_clusters(proxy_id) + passthrough_clusters(ctx, proxy_id)
+    out = [
+        _bound(ctx, proxy_id, c)
+        for c in special_clusters(proxy_id) + passthrough_clusters(ctx, proxy_id)
+    ]
     seen = {c["name"] for c in out}
+    build = ctx.build_cluster or build_cluster
     for svc in ctx.mesh.services:
         dr = destination_rule(ctx, svc.host, client_ns)
         subsets = [""]
@@ -367,17 +451,11 @@ def proxy_clusters(ctx: Context, proxy_id: str, client_ns: str) -> list[dict[str
                 name = scoped(proxy_id, istio_cluster(port.port, subset, svc.host))
                 if name not in seen:  # a host defined twice: the oldest definition wins
                     seen.add(name)
-                    out.append(build_cluster(ctx, proxy_id, svc, port.port, subset, dr))
-    proxy = next((p for p in ctx.mesh.pods if p.proxy_id == proxy_id), None)
-    if proxy is not None:
-        # Connections leave from the proxy's own address, so the server side's sidecar can tell
-        # them from its pod's own calls (see inbound.py).
-        source = sidecar_ip(proxy.ip) if proxy.has_sidecar else proxy.ip
-        bind = {"source_address": {"address": source, "port_value": 0}}
-        out = [{**c, "upstream_bind_config": bind} for c in out]
-        if proxy.has_sidecar:
-            # inbound.py builds on this module (Context, limits): imported here, not above.
-            from istiotui.local.pilot.inbound import inbound_clusters
+                    out.append(build(ctx, proxy_id, svc, port.port, subset, dr))
+    proxy = ctx.proxy(proxy_id)
+    if proxy is not None and proxy.has_sidecar:
+        # inbound.py builds on this module (Context, limits): imported here, not above.
+        from istiotui.local.pilot.inbound import inbound_clusters
 
-            out += inbound_clusters(ctx, proxy)
+        out += inbound_clusters(ctx, proxy)
     return out

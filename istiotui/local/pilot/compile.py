@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from istiotui.local.pilot.clusters import Context, proxy_clusters
+from istiotui.local.pilot.clusters import (
+    Context,
+    build_cluster,
+    endpoints,
+    endpoints_key,
+    proxy_clusters,
+    subset_labels,
+)
+from istiotui.local.pilot.compile_cache import CompileCache, fingerprint
 from istiotui.local.pilot.gateways import gateway_listeners
 from istiotui.local.pilot.listeners import sidecar_listeners
-from istiotui.local.pilot.model import PilotError, PilotOptions, gather
+from istiotui.local.pilot.model import Mesh, Obj, PilotError, PilotOptions, Service, gather
 from istiotui.local.pilot.node_proxy import node_clusters, node_listeners
 
 LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
@@ -31,6 +40,19 @@ class EnvoyConfig:
     version: str
     # Things in the objects this pilot does not honour (each names the object and the field).
     warnings: tuple[str, ...] = field(default=())
+    # canonical() of each listener and cluster, when the compile kept them (else computed).
+    listener_texts: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    cluster_texts: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def texts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """canonical() of each listener and of each cluster."""
+        listeners = self.listener_texts
+        if len(listeners) != len(self.listeners):
+            listeners = tuple(canonical(x) for x in self.listeners)
+        clusters = self.cluster_texts
+        if len(clusters) != len(self.clusters):
+            clusters = tuple(canonical(x) for x in self.clusters)
+        return listeners, clusters
 
     @property
     def log_files(self) -> list[str]:
@@ -66,37 +88,133 @@ def _response(version: str, type_url: str, resources: list[dict[str, Any]]) -> d
 
 
 def content_version(listeners: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> str:
-    digest = hashlib.sha256(canonical({"l": listeners, "c": clusters}).encode()).hexdigest()
-    return digest[:16]
+    return texts_version([canonical(x) for x in listeners], [canonical(x) for x in clusters])
 
 
-def compile_mesh(objects: list[dict[str, Any]], options: PilotOptions) -> EnvoyConfig:
-    """Compile the mesh's objects into one Envoy configuration; PilotError names bad input."""
+def texts_version(listeners: Sequence[str], clusters: Sequence[str]) -> str:
+    """`content_version` from each part's canonical JSON (the same text, joined, not redone)."""
+    text = '{"c":[' + ",".join(clusters) + '],"l":[' + ",".join(listeners) + "]}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def compile_mesh(
+    objects: list[dict[str, Any]], options: PilotOptions, cache: CompileCache | None = None
+) -> EnvoyConfig:
+    """Compile the mesh's objects into one Envoy configuration; PilotError names bad input.
+
+    With a `cache` (kept by the caller from one compile to the next) the result is the same,
+    but only what changed since the last compile is built again (see compile_cache)."""
     if options.outbound_policy not in ("ALLOW_ANY", "REGISTRY_ONLY"):
         raise PilotError(
             f"outboundTrafficPolicy.mode: {options.outbound_policy!r} is not ALLOW_ANY or"
             " REGISTRY_ONLY"
         )
-    ctx = Context(gather(objects), options)
+    if cache is None:
+        return _compile(gather(objects), options, None)
+    cache.begin()
+    try:
+        mesh = gather(objects, cache.read)
+        if cache.last is not None and cache.last[1] == options and cache.last[0] == mesh:
+            cache.new.listeners, cache.new.clusters = cache.old.listeners, cache.old.clusters
+            config: EnvoyConfig = cache.last[2]
+        else:
+            config = _compile(mesh, options, cache)
+            cache.last = (mesh, options, config)
+    except BaseException:
+        cache.abandon()
+        raise
+    cache.end()
+    return config
+
+
+def _compile(mesh: Mesh, options: PilotOptions, cache: CompileCache | None) -> EnvoyConfig:
+    ctx = Context(mesh, options)
     listeners: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
     plain = []  # pods without a proxy: what a node gives them (DNS and kube-proxy)
+    listener_texts: list[str] = []
+    cluster_texts: dict[int, str] = {}  # id(cluster) → its canonical JSON
+    config_key = ""
+    if cache is not None:
+        config_key = fingerprint(
+            mesh.services, mesh.gateways, mesh.virtual_services, mesh.destination_rules, options
+        )
+        ctx.build_cluster = _cached_clusters(cache, cluster_texts)
     for pod in ctx.mesh.pods:
         if pod.is_gateway:
-            listeners += gateway_listeners(ctx, pod)
+            build = gateway_listeners
         elif pod.has_sidecar:
-            listeners += sidecar_listeners(ctx, pod)
+            build = sidecar_listeners
         else:
             plain.append(pod)
             continue
+        if cache is None:
+            listeners += build(ctx, pod)
+        else:
+            entry = cache.entry(
+                "listeners",
+                (repr(pod), config_key),
+                lambda build=build, pod=pod: ctx.captured(lambda: build(ctx, pod)),
+                lambda found: [canonical(x) for x in found],
+            )
+            for note in entry.notes:
+                ctx.warn(note)
+            listeners += entry.value
+            listener_texts += entry.texts
         clusters += proxy_clusters(ctx, pod.proxy_id, pod.namespace)
     if plain:
         listeners += node_listeners(ctx, plain)
         clusters += node_clusters(ctx, plain)
     _check_addresses(listeners)
+    if cache is None:
+        version = content_version(listeners, clusters)
+        return EnvoyConfig(listeners, clusters, version, tuple(ctx.warnings))
+    texts = [cluster_texts.get(id(c)) or canonical(c) for c in clusters]
     return EnvoyConfig(
-        listeners, clusters, content_version(listeners, clusters), tuple(ctx.warnings)
+        listeners,
+        clusters,
+        texts_version(listener_texts, texts),
+        tuple(ctx.warnings),
+        tuple(listener_texts),
+        tuple(texts),
     )
+
+
+def _cached_clusters(cache: CompileCache, texts: dict[int, str]) -> Any:
+    """A `build_cluster` that reuses the last compile's cluster when nothing it is made of
+    changed: the service, port, subset, DestinationRule and endpoints (and the proxy)."""
+    reprs: dict[int, str] = {}  # this compile's records (alive throughout) → repr
+
+    def key_of(record: Any) -> str:
+        found = reprs.get(id(record))
+        if found is None:
+            found = reprs[id(record)] = repr(record)
+        return found
+
+    shared: dict[tuple[int, int, str, int], tuple[str, ...]] = {}  # what proxies share
+
+    def build(
+        ctx: Context, proxy_id: str, svc: Service, number: int, subset: str, dr: Obj | None
+    ) -> dict[str, Any]:
+        made_of = shared.get((id(svc), number, subset, id(dr)))
+        if made_of is None:
+            labels = subset_labels(dr, subset)
+            endpoints(ctx, svc, number, labels)  # remembered for the compile: free below
+            known = ctx._endpoints[endpoints_key(svc, number, labels)]
+            made_of = (key_of(svc), str(number), subset, key_of(dr) if dr else "", key_of(known))
+            shared[(id(svc), number, subset, id(dr))] = made_of
+        entry = cache.entry(
+            "clusters",
+            (proxy_id, ctx.source_address(proxy_id) or "", *made_of),
+            lambda: ctx.captured(lambda: build_cluster(ctx, proxy_id, svc, number, subset, dr)),
+            lambda cluster: [canonical(cluster)],
+        )
+        for note in entry.notes:
+            ctx.warn(note)
+        texts[id(entry.value)] = entry.texts[0]
+        return entry.value  # type: ignore[no-any-return]
+
+    return build
 
 
 def _check_addresses(listeners: list[dict[str, Any]]) -> None:

@@ -6,6 +6,8 @@ use, and rejects what it cannot read with a `PilotError` naming the object and t
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,12 +107,15 @@ class Mesh:
     # meshConfig.outboundTrafficPolicy.mode of the newest IstioOperator that sets one (the
     # install's saved state holds the mesh config here); "" when none does.
     outbound_policy: str = ""
+    # host → its oldest definition, built on first use (the lists are complete by then)
+    _by_host: dict[str, Service] | None = field(default=None, compare=False, repr=False)
 
     def service(self, host: str) -> Service | None:
-        for svc in self.services:
-            if svc.host == host:
-                return svc
-        return None
+        if self._by_host is None:
+            self._by_host = {}
+            for svc in self.services:
+                self._by_host.setdefault(svc.host, svc)
+        return self._by_host.get(host)
 
 
 def _meta(obj: dict[str, Any]) -> tuple[str, str, str]:
@@ -270,31 +275,45 @@ def _outbound_policy(obj: dict[str, Any]) -> tuple[str, str] | None:
     return created, str(mode)
 
 
-def gather(objects: list[dict[str, Any]]) -> Mesh:
-    """The mesh as the pilot sees it: unknown kinds are ignored, order is made deterministic."""
+def records(obj: dict[str, Any]) -> tuple[str, list[Any]]:
+    """What the pilot reads in one object: (the Mesh list it goes to, its records); ("", [])
+    for what the pilot ignores. Pure: the same object always gives equal records."""
+    kind = obj.get("kind")
+    api = str(obj.get("apiVersion") or "")
+    if kind == "Service" and api == "v1":
+        return "services", [_service(obj)]
+    if kind == "Pod" and api == "v1":
+        pod = _pod(obj)
+        return "pods", [] if pod is None else [pod]
+    if kind == "ServiceEntry" and api.startswith("networking.istio.io/"):
+        return "services", list(_service_entry(obj))
+    if kind in _ISTIO_KINDS and api.startswith("networking.istio.io/"):
+        name, ns, created = _meta(obj)
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            raise PilotError(f"{kind} {ns}/{name}: spec is missing")
+        # A copy: records outlive the call (compile_cache), the caller's dict may change.
+        return _ISTIO_KINDS[kind], [Obj(str(kind), name, ns, copy.deepcopy(spec), created)]
+    if kind == "IstioOperator" and api.startswith("install.istio.io/"):
+        found = _outbound_policy(obj)
+        return ("policies", []) if found is None else ("policies", [found])
+    return "", []
+
+
+def gather(
+    objects: list[dict[str, Any]],
+    read: Callable[[dict[str, Any]], tuple[str, list[Any]]] = records,
+) -> Mesh:
+    """The mesh as the pilot sees it: unknown kinds are ignored, order is made deterministic.
+    `read` reads one object (`records`, or a cache of it)."""
     mesh = Mesh()
     policies: list[tuple[str, str]] = []
     for obj in objects:
-        kind = obj.get("kind")
-        api = str(obj.get("apiVersion") or "")
-        if kind == "Service" and api == "v1":
-            mesh.services.append(_service(obj))
-        elif kind == "Pod" and api == "v1":
-            pod = _pod(obj)
-            if pod is not None:
-                mesh.pods.append(pod)
-        elif kind == "ServiceEntry" and api.startswith("networking.istio.io/"):
-            mesh.services.extend(_service_entry(obj))
-        elif kind in _ISTIO_KINDS and api.startswith("networking.istio.io/"):
-            name, ns, created = _meta(obj)
-            spec = obj.get("spec")
-            if not isinstance(spec, dict):
-                raise PilotError(f"{kind} {ns}/{name}: spec is missing")
-            getattr(mesh, _ISTIO_KINDS[kind]).append(Obj(kind, name, ns, spec, created))
-        elif kind == "IstioOperator" and api.startswith("install.istio.io/"):
-            found = _outbound_policy(obj)
-            if found is not None:
-                policies.append(found)
+        bucket, found = read(obj)
+        if bucket == "policies":
+            policies.extend(found)
+        elif bucket:
+            getattr(mesh, bucket).extend(found)
     if policies:
         mesh.outbound_policy = max(policies)[1]  # the newest install's mesh config
     # Istio resolves conflicts by age, oldest first; name breaks ties.

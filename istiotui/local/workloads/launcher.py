@@ -24,6 +24,7 @@ from istiotui import process_group
 from istiotui.local.addresses import bind_port, sidecar_ip
 from istiotui.local.workloads import exec_sandbox, images, outbound, restarts
 from istiotui.local.workloads.images import Implementation, Readiness
+from istiotui.local.workloads.zygote_client import ForkedProcess, Zygote, forkable
 
 # Host variables a container may see; everything else of the supervisor's env stays out.
 # The owner mark goes on too: `local down` finds every process of the cluster by it.
@@ -112,7 +113,7 @@ def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> 
 class RunningContainer:
     spec: ContainerSpec
     implementation: Implementation
-    process: asyncio.subprocess.Process | None
+    process: asyncio.subprocess.Process | ForkedProcess | None
     started_at: float
     ready_at: float | None = None
 
@@ -188,29 +189,42 @@ async def _spawn(
     )
 
 
+async def _start_process(
+    impl: Implementation, spec: ContainerSpec, zygote: Zygote | None
+) -> asyncio.subprocess.Process | ForkedProcess:
+    env = pod_env(spec, impl.env)
+    module = forkable(impl.argv or [])
+    if zygote is not None and module is not None and zygote.running:
+        try:
+            return await zygote.fork(module[0], module[1], env, spec.log_path)
+        except ConnectionError:
+            pass  # the parent is gone: an interpreter of its own, as without one
+    with spec.log_path.open("ab") as log:
+        return await _spawn(
+            impl.argv or [], env, log.fileno(), log.fileno(), asyncio.subprocess.DEVNULL
+        )
+
+
 async def start_container(
-    spec: ContainerSpec, ready_timeout: float = 30.0, implementation: Implementation | None = None
+    spec: ContainerSpec,
+    ready_timeout: float = 30.0,
+    implementation: Implementation | None = None,
+    zygote: Zygote | None = None,
 ) -> RunningContainer:
     """Start `spec`'s container and return once it is ready.
 
     Raises images.ImageError before starting anything when the image cannot run here, and
     ContainerError (with the log's tail) when the process exits or is not ready in time; in that
     case nothing is left running. `implementation` overrides the image table (for the cluster's
-    own helpers such as the TLS stand-in).
+    own helpers such as the TLS stand-in). With a `zygote`, a Python container is forked from
+    that pre-imported parent instead of starting an interpreter of its own.
     """
     impl = implementation or spec.implementation()
     started = time.monotonic()
     if not impl.runs_process:
         return RunningContainer(spec, impl, None, started, ready_at=started)
     spec.log_path.parent.mkdir(parents=True, exist_ok=True)
-    with spec.log_path.open("ab") as log:
-        process = await _spawn(
-            impl.argv or [],
-            pod_env(spec, impl.env),
-            log.fileno(),
-            log.fileno(),
-            asyncio.subprocess.DEVNULL,
-        )
+    process = await _start_process(impl, spec, zygote)
     running = RunningContainer(spec, impl, process, started)
     try:
         await _wait_ready(running, ready_timeout)
@@ -281,8 +295,8 @@ async def stop(running: RunningContainer, grace: float = 5.0) -> int | None:
     return process.returncode
 
 
-async def kill_group(process: asyncio.subprocess.Process, grace: float) -> None:
-    await process_group.stop_async(process, grace)
+async def kill_group(process: asyncio.subprocess.Process | ForkedProcess, grace: float) -> None:
+    await process_group.stop_async(process, grace)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -353,6 +367,7 @@ async def start_tls_standin(
     ready_timeout: float = 15.0,
     bind: str | None = None,
     port: int | None = None,
+    zygote: Zygote | None = None,
 ) -> RunningContainer:
     """The HTTPS stand-in for the lab's external host (see tls_standin), logging like a pod.
 
@@ -389,4 +404,4 @@ async def start_tls_standin(
     impl = Implementation(
         image=spec.image, kind="tls-standin", argv=argv, readiness=Readiness(port, None)
     )
-    return await start_container(spec, ready_timeout, implementation=impl)
+    return await start_container(spec, ready_timeout, implementation=impl, zygote=zygote)

@@ -10,11 +10,13 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+# cryptography is imported where a certificate is made, not here: a stand-in whose certificate
+# exists (the cluster issues it before starting it) never loads it (about 17 MiB per process).
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 CA_NAME = "istiotui local cluster CA"
 VALIDITY = dt.timedelta(days=3650)
@@ -50,6 +52,8 @@ def write_public(path: Path, data: bytes) -> None:
 
 
 def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -63,6 +67,11 @@ def ensure_ca(root: Path) -> CertPair:
     pair = CertPair(directory / "ca.crt", directory / "ca.key")
     if pair.cert.exists() and pair.key.exists():
         return pair
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
@@ -100,6 +109,11 @@ def ensure_ca(root: Path) -> CertPair:
 
 def ensure_server_cert(root: Path, hostname: str) -> CertPair:
     """A server certificate for `hostname` signed by the local CA, created at first use."""
+    pair = CertPair(tls_dir(root) / f"{hostname}.crt", tls_dir(root) / f"{hostname}.key")
+    if pair.cert.exists() and pair.key.exists():
+        return pair
+    from cryptography import x509
+
     return ensure_signed(root, hostname, hostname, [x509.DNSName(hostname)])
 
 
@@ -113,6 +127,11 @@ def ensure_signed(
     pair = CertPair(directory / f"{stem}.crt", directory / f"{stem}.key")
     if pair.cert.exists() and pair.key.exists():
         return pair
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     ca_key = serialization.load_pem_private_key(ca.key.read_bytes(), password=None)
     ca_cert = x509.load_pem_x509_certificate(ca.cert.read_bytes())
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)

@@ -31,6 +31,7 @@ from istiotui.local.runtime import ContainerState
 from istiotui.local.store import now_rfc3339
 from istiotui.local.workloads import images, launcher, local_ca, probes, restarts
 from istiotui.local.workloads.launcher import ContainerError, ContainerSpec, RunningContainer
+from istiotui.local.workloads.zygote_client import Zygote
 
 # (pod, type, reason, message): an event the kubelet would record about the pod.
 EventSink = Callable[[dict[str, Any], str, str, str], None]
@@ -88,12 +89,14 @@ class WorkloadRuntime:
         proxy_ready: Callable[[dict[str, Any]], bool] | None = None,
         on_event: EventSink | None = None,
         backoff: restarts.BackOff | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
         self.root = Path(root)
         self.ready_timeout = ready_timeout
         self.proxy_ready = proxy_ready
         self.on_event = on_event
         self.backoff = backoff or restarts.BackOff()
+        self.zygote = zygote  # when given, Python containers are forked from it (see zygote)
         self._pods: dict[tuple[str, str], list[RunningContainer]] = {}
         # (namespace, pod) → container → what the kubelet reports of it; and its supervisors
         self._states: dict[tuple[str, str], dict[str, ContainerState]] = {}
@@ -135,7 +138,7 @@ class WorkloadRuntime:
         except images.ImageError as exc:
             raise RuntimeError(str(exc)) from exc
         results = await asyncio.gather(
-            *(launcher.start_container(s, self.ready_timeout) for s in specs),
+            *(launcher.start_container(s, self.ready_timeout, zygote=self.zygote) for s in specs),
             return_exceptions=True,
         )
         started = [r for r in results if isinstance(r, RunningContainer)]
@@ -252,7 +255,9 @@ class WorkloadRuntime:
             ):
                 self._event(pod, "Normal", reason, message)
             try:
-                running = await launcher.start_container(spec, self.ready_timeout)
+                running = await launcher.start_container(
+                    spec, self.ready_timeout, zygote=self.zygote
+                )
             except ContainerError as exc:
                 code = exc.exit_code if exc.exit_code is not None else 1
                 continue
