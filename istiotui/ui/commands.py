@@ -24,10 +24,9 @@ class LabCommands(Provider):
         for action in ACTIONS:
             es, en = GROUP_TITLES[action.group]
             group = es if lang == "es" else en
-            name = action.action
             yield (
                 f"{group}: {action.description(lang)}",
-                partial(app.run_registry_action, name),
+                partial(app.run_registry_action, action),
                 action.key_display or action.keys,
             )
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from istiotui.cluster.kind import ClusterKind  # an enum alone: no client behind it
+
 if TYPE_CHECKING:
     # Only named in annotations: the kubernetes client, the probe engine and the VM layer load
     # when a worker first needs them, after the first frame.
@@ -34,11 +36,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class ClusterConnected(Message):
+    """What connected; the backend itself stays with the app (the connect worker hands it over)."""
+
     context: str
-    cluster: str  # "local" | "real"
+    cluster: ClusterKind
     server: str
     version: str  # Kubernetes gitVersion
-    backend: object | None = None  # what the app talks to from now on (None in tests)
+    notes: Sequence[
+        str
+    ] = ()  # the session's notes, e.g. a local cluster started that keeps running
 
 
 @dataclass
@@ -149,6 +155,8 @@ class TextFetched(Message):
 
     title: str
     text: str
+    logs: tuple[str, str, str] | None = None  # namespace, pod, container: a log (can follow)
+    refresh: bool = False  # new text for the viewer already open with this title
 
 
 # -- the Environment screen (the lab's VMs) ---------------------------------------------------

@@ -11,6 +11,7 @@ from textual.widgets import TabbedContent
 from ui_data import LARGE, SMALL, bookinfo, rounds_and_verdict, settle, version_rounds, watch_events
 
 from istiotui.cli.session import open_session
+from istiotui.cluster.kind import ClusterKind
 from istiotui.ui import messages as msg
 from istiotui.ui.keymap import ACTIONS
 from istiotui.ui.learner_progress import StepState
@@ -288,7 +289,9 @@ async def test_the_header_shows_istiods_release_once_it_is_installed(make_app) -
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
         await settle(pilot)
-        app.post_message(msg.ClusterConnected("istiotui-local", "local", "https://x", "v1.32.0"))
+        app.post_message(
+            msg.ClusterConnected("istiotui-local", ClusterKind.LOCAL, "https://x", "v1.32.0")
+        )
         app.post_message(msg.ResourcesChanged((WatchEvent("SYNCED", "Deployment"),)))
         await settle(pilot)
         assert "Istio ?" in plain(app.main_screen.query_one(StatusLine))

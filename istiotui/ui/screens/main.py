@@ -17,7 +17,10 @@ from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import bindings
+from istiotui.mesh.kinds import lookup
+from istiotui.ui import workers as work
+from istiotui.ui.keymap import MAIN, bindings
+from istiotui.ui.screens.modals import ChooseContainer
 from istiotui.ui.widgets.deferred import AfterFirstFrame
 from istiotui.ui.widgets.diff_view import DiffView
 from istiotui.ui.widgets.keybar import KeyBar
@@ -30,6 +33,7 @@ from istiotui.ui.widgets.traffic import TrafficPanel
 WIDE_COLUMNS = 120
 WIDE_TABS = ("tab-diff", "tab-traffic", "tab-activity")
 NARROW_TABS = ("tab-step", "tab-tree", *WIDE_TABS)
+TAB_ORDER = NARROW_TABS
 
 
 def layout_for(width: int) -> str:
@@ -37,12 +41,10 @@ def layout_for(width: int) -> str:
 
 
 class MainScreen(Screen):
-    # The screen's own `tab` (focus next) would shadow the app's binding: re-declare it here.
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding(b.key, f"app.{b.action}", b.description, show=False, id=b.id)
-        for b in bindings("en")
-        if b.id == "view.next_panel"
-    ]
+    """Draws the app's model; its own keys are those of its panels (the keymap's `MAIN` ones),
+    which run the app's workers through `app.start`."""
+
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", MAIN)  # `tab` too: not focus-next here
 
     def __init__(self, layout: str) -> None:
         super().__init__(classes=f"-{layout}")
@@ -106,3 +108,46 @@ class MainScreen(Screen):
             self.set_class(wanted == "narrow", "-narrow")
             self.set_class(wanted == "wide", "-wide")
             self.app.relayout()
+
+    # -- the panels' keys -------------------------------------------------------------
+
+    def action_open(self) -> None:
+        node = self.query_one(Outline).cursor_node
+        if node is not None and node.data:
+            self.app.open_step(node.data)
+
+    def action_next_panel(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        present = [tab for tab in TAB_ORDER if tabs.query(f"#{tab}")]
+        current = tabs.active if tabs.active in present else present[0]
+        self.app.show_tab(present[(present.index(current) + 1) % len(present)])
+
+    def action_show_yaml(self) -> None:
+        app = self.app
+        key = self.query_one(ResourceTree).selected_key
+        kind = lookup(key[0]) if key else None
+        if key is None or kind is None or app.backend is None:
+            app.notify(t("select_object", app.lang), severity="warning")
+            return
+        app.start(work.fetch_yaml, key, kind.api_version, group="read")
+
+    def action_show_logs(self) -> None:
+        app = self.app
+        key = self.query_one(ResourceTree).selected_key
+        pod = app.store.objects.get(key) if key else None
+        if key is None or key[0] != "Pod" or pod is None or app.backend is None:
+            app.notify(t("select_pod", app.lang), severity="warning")
+            return
+        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+
+        def chosen(container: str | None) -> None:
+            if container:
+                app.start(work.fetch_logs, key[1], key[2], container, group="read")
+
+        app.push_screen(ChooseContainer(key[2], containers, app.lang), chosen)
+
+    def action_filter_tree(self) -> None:
+        self.app.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
+        field = self.query_one("#filter", Input)
+        field.remove_class("hidden")
+        field.focus()
