@@ -45,7 +45,8 @@ from istiotui.ui.keymap import ENV, MAIN, UiAction, bindings
 from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.main import MainScreen, layout_for
-from istiotui.ui.screens.modals import ConfirmApply, ConfirmQuit, TextViewer
+from istiotui.ui.screens.modals import ConfirmApply, ConfirmQuit
+from istiotui.ui.screens.viewer import TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
 from istiotui.ui.widgets.diff_view import DiffView, render_diff
 from istiotui.ui.widgets.keybar import KeyBar
@@ -72,7 +73,8 @@ class IstioTui(App):
     CSS_PATH = Path(__file__).with_name("istiotui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "istiotui"
     BINDINGS = bindings("en")  # the footer and help are drawn from the registry in either language
-    COMMANDS = {LabCommands}  # noqa: RUF012 (Textual's own class attribute)
+    # Textual's own commands (theme, keys, screenshot, quit) and the lab's, side by side.
+    COMMANDS = App.COMMANDS | {LabCommands}
 
     def __init__(
         self,
@@ -185,6 +187,7 @@ class IstioTui(App):
         self.traffic.reset()
         for view in self._views(StepView):
             view.update(step_markdown(self.lab, self.step, self.lang))
+            view.scroll_home(animate=False)
         self.show_tab("tab-step")
         self.refresh_views()
 
@@ -345,8 +348,17 @@ class IstioTui(App):
     def action_toggle_language(self) -> None:
         self.set_language("en" if self.lang == "es" else "es")
 
+    def action_copy_commands(self) -> None:
+        """The step's commands to the clipboard (OSC 52: the terminal's, over SSH too)."""
+        if not self.step.commands:
+            self.notify(t("no_commands", self.lang), severity="warning")
+            return
+        self.copy_to_clipboard("\n".join(self.step.commands) + "\n")
+        self.notify(t("copied", self.lang, n=len(self.step.commands)))
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.lang))
+        bound = [b for node in (self, self.main_screen) if node for _, b in node._bindings]
+        self.push_screen(HelpScreen(self.lang, bound))
 
     def running_work(self) -> list[str]:
         """What quitting now would stop half-way: changes to the cluster, a Vagrant action."""
@@ -565,7 +577,14 @@ class IstioTui(App):
         self.show_status()
 
     def on_text_fetched(self, event: msg.TextFetched) -> None:
-        self.push_screen(TextViewer(event.title, event.text, self.lang))
+        if event.refresh:  # for the viewer that asked, if it is still open
+            if isinstance(self.screen, TextViewer) and self.screen.title_text == event.title:
+                self.screen.replace_text(event.text)
+            return
+        follow = None
+        if event.logs is not None:
+            follow = partial(self.start, work.fetch_logs, *event.logs, True, group="read")
+        self.push_screen(TextViewer(event.title, event.text, self.lang, follow))
 
     # -- widget events ---------------------------------------------------------------------
 

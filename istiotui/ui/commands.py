@@ -8,7 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES, VIEWER
 
 
 class LabCommands(Provider):
@@ -22,6 +22,8 @@ class LabCommands(Provider):
             title = step.title.get(lang)
             yield (f"{t('jump', lang)}: {title} ({step.id})", partial(app.open_step, step.id), "")
         for action in ACTIONS:
+            if action.screen == VIEWER or action.action == "command_palette":
+                continue  # keys of a viewer not open behind the palette; the palette itself
             es, en = GROUP_TITLES[action.group]
             group = es if lang == "es" else en
             yield (

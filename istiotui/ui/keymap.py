@@ -40,10 +40,12 @@ GROUP_TITLES = {
     "nav": ("Moverse", "Move"),
     "app": ("Aplicación", "App"),
     "env": ("Entorno", "Environment"),
+    "viewer": ("Visor de YAML y logs", "YAML and log viewer"),
 }
 
 ENV = "environment"  # the Environment screen's name
 MAIN = "main"  # the main screen: keys for its panels
+VIEWER = "viewer"  # the YAML and log viewer
 
 ACTIONS: tuple[UiAction, ...] = (
     UiAction("step.apply", "a", "apply_step", "Aplicar", "Apply"),
@@ -60,6 +62,7 @@ ACTIONS: tuple[UiAction, ...] = (
         "Open/close the port-forward",
         show=False,
     ),
+    UiAction("step.copy", "Y", "copy_commands", "Copiar los comandos", "Copy the commands", False),
     UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
     UiAction(
         "view.next_panel",
@@ -70,16 +73,54 @@ ACTIONS: tuple[UiAction, ...] = (
         show=False,
         screen=MAIN,
     ),
+    UiAction(
+        "view.prev_panel",
+        "shift+tab",
+        "previous_panel",
+        "Panel anterior",
+        "Previous panel",
+        show=False,
+        screen=MAIN,
+    ),
     UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
     UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML", screen=MAIN),
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs", screen=MAIN),
     UiAction(
         "tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/", screen=MAIN
     ),
+    UiAction(
+        "tree.clear_filter",
+        "escape",
+        "clear_filter",
+        "Borrar y ocultar el filtro",
+        "Clear and hide the filter",
+        key_display="esc",
+        screen=MAIN,
+    ),
     UiAction("nav.down", "j", "cursor_down", "Bajar (también ↓)", "Down (also ↓)", False),
     UiAction("nav.up", "k", "cursor_up", "Subir (también ↑)", "Up (also ↑)", False),
     UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False, screen=MAIN),
     UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
+    UiAction(
+        "app.palette",
+        "colon",
+        "command_palette",
+        "Paleta de comandos",
+        "Command palette",
+        False,
+        key_display=":",
+    ),
+    # Ctrl+P opens it from every screen, the modal ones too (a `:` there may be typed text).
+    UiAction(
+        "app.palette_anywhere",
+        "ctrl+p",
+        "command_palette",
+        "Paleta de comandos",
+        "Command palette",
+        False,
+        key_display="^p",
+        priority=True,
+    ),
     UiAction("app.quit", "q", "quit", "Salir", "Quit"),
     # Ctrl+C is what people press to leave; it quits too, and asks first when work runs.
     UiAction(
@@ -91,6 +132,29 @@ ACTIONS: tuple[UiAction, ...] = (
         False,
         key_display="^c",
         priority=True,
+    ),
+    # Textual's own quit key, kept: it quits as `q` does (asking first when work runs).
+    UiAction(
+        "app.quit_ctrl_q",
+        "ctrl+q",
+        "quit",
+        "Salir (también q)",
+        "Quit (also q)",
+        False,
+        key_display="^q",
+        priority=True,
+    ),
+    # The YAML and log viewer's own keys.
+    UiAction(
+        "viewer.search", "slash", "search", "Buscar", "Search", key_display="/", screen=VIEWER
+    ),
+    UiAction("viewer.next", "n", "next_match", "Siguiente", "Next match", screen=VIEWER),
+    UiAction("viewer.prev", "N", "previous_match", "Anterior", "Previous match", screen=VIEWER),
+    UiAction(
+        "viewer.follow", "F", "toggle_follow", "Seguir el log", "Follow the log", screen=VIEWER
+    ),
+    UiAction(
+        "viewer.close", "escape,q", "close", "Cerrar", "Close", key_display="esc", screen=VIEWER
     ),
     # The Environment screen: `e` opens it from anywhere (not in the main footer, full at 80
     # columns); the others are its own keys. `open_screen('environment', 'vm_up')` runs the

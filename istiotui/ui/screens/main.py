@@ -33,7 +33,17 @@ from istiotui.ui.widgets.traffic import TrafficPanel
 WIDE_COLUMNS = 120
 WIDE_TABS = ("tab-diff", "tab-traffic", "tab-activity")
 NARROW_TABS = ("tab-step", "tab-tree", *WIDE_TABS)
-TAB_ORDER = NARROW_TABS
+# The panels `tab` goes through, in order: (the widget focused, the tab that shows it when the
+# layout has one). The wide layout shows the outline, the step and the tree side by side.
+PANELS = (
+    ("outline", None),
+    ("step", "tab-step"),
+    ("resources", "tab-tree"),
+    ("diff", "tab-diff"),
+    ("traffic", "tab-traffic"),
+    ("activity", "tab-activity"),
+)
+TREE = 2  # the resource tree's place in PANELS
 
 
 def layout_for(width: int) -> str:
@@ -116,11 +126,46 @@ class MainScreen(Screen):
         if node is not None and node.data:
             self.app.open_step(node.data)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for the tree act where the tree has the focus; Esc where the filter is open
+        (so the key bar shows them only there)."""
+        if action in ("show_yaml", "show_logs"):
+            return isinstance(self.focused, ResourceTree)
+        if action == "clear_filter":
+            return bool(self.query("#filter").exclude(".hidden"))
+        return True
+
+    def _panel_now(self) -> int:
+        ids = [wid for wid, _ in PANELS]
+        focused = self.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if node.id in ids:
+                return ids.index(node.id)
+            if node.id in ("filter", "tree-box"):
+                return TREE
+        shown = [tab for _, tab in PANELS].index(self.app.active_tab)
+        return shown if shown > 0 else 0
+
     def action_next_panel(self) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
-        present = [tab for tab in TAB_ORDER if tabs.query(f"#{tab}")]
-        current = tabs.active if tabs.active in present else present[0]
-        self.app.show_tab(present[(present.index(current) + 1) % len(present)])
+        self._go_to_panel((self._panel_now() + 1) % len(PANELS))
+
+    def action_previous_panel(self) -> None:
+        self._go_to_panel((self._panel_now() - 1) % len(PANELS))
+
+    def _go_to_panel(self, index: int) -> None:
+        wid, tab = PANELS[index]
+        if tab is not None:
+            self.app.show_tab(tab)
+
+        def focus() -> None:  # once the tab shown has been laid out
+            for widget in self.query(f"#{wid}"):
+                if widget.focusable:
+                    widget.focus()
+                    return
+            for tabs in self.query("#tabs ContentTabs"):
+                tabs.focus()  # a panel with nothing to focus (the plot): the tabs' bar
+
+        self.call_after_refresh(focus)
 
     def action_show_yaml(self) -> None:
         app = self.app
@@ -139,6 +184,9 @@ class MainScreen(Screen):
             app.notify(t("select_pod", app.lang), severity="warning")
             return
         containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        if len(containers) == 1:  # nothing to choose
+            app.start(work.fetch_logs, key[1], key[2], containers[0], group="read")
+            return
 
         def chosen(container: str | None) -> None:
             if container:
@@ -151,3 +199,11 @@ class MainScreen(Screen):
         field = self.query_one("#filter", Input)
         field.remove_class("hidden")
         field.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""  # its Changed message shows the whole tree again
+        field.add_class("hidden")
+        self.query_one(ResourceTree).focus()
+        self.refresh_bindings()
