@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,6 +40,7 @@ from istiotui.ui import messages as msg
 from istiotui.ui import workers as work
 from istiotui.ui.commands import LabCommands
 from istiotui.ui.exit_signals import ExitSignals
+from istiotui.ui.handover import Handover
 from istiotui.ui.keymap import ENV, MAIN, UiAction, bindings
 from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.help import HelpScreen
@@ -100,10 +100,7 @@ class IstioTui(App):
         self.step = lab.step(first) if first and lab.has_step(first) else next(lab.steps())
         self.progress.current = self.step.id
         self.info = ClusterInfo(state="connecting" if connector else "offline")
-        # What the app talks to; handed over by the connect worker (`_adopt`, under the lock).
-        self.backend: Backend | None = None
-        self._handover = threading.Lock()
-        self._connects = 0  # bumped when a backend is let go: a slower connect then stands down
+        self._handover = Handover()  # the backend, from the connect worker
         self.store = ResourceStore(clock)
         self.live_findings: list[Finding] = []
         self.diff: tuple[str, tuple[ObjectDiff, ...], tuple[Finding, ...]] | None = None
@@ -141,7 +138,7 @@ class IstioTui(App):
     def on_unmount(self) -> None:
         if self._exit_signals is not None:
             self._exit_signals.release()
-        backend = self._let_go()
+        backend = self._handover.let_go()
         if backend is not None:
             backend.close()
 
@@ -203,6 +200,10 @@ class IstioTui(App):
         except OSError as exc:
             self.log_line(f"progress not saved: {exc}")
 
+    def _say_failed(self, reason: str, title: str = "") -> None:
+        self.log_line(f"✗ {reason}")
+        self.notify(reason, title=title, severity="error")
+
     def _set_state(self, step_id: str, state: StepState) -> None:
         self.progress.states[step_id] = state
         self._save()
@@ -210,34 +211,24 @@ class IstioTui(App):
 
     # -- the connection and the workers ---------------------------------------------------
 
+    @property
+    def backend(self) -> Backend | None:
+        """What the app talks to (None: offline, connecting, or reconnecting)."""
+        return self._handover.backend
+
     def connect_cluster(self) -> None:
         if self.connector is None:
             return
-        adopt = partial(self._adopt, self._connects)
+        adopt = partial(self._handover.adopt, self._handover.ticket())
         connect = partial(work.connect, self.connector, self.post_message, adopt)
         self.run_worker(
             connect, "connect", group="connect", exclusive=True, thread=True, exit_on_error=False
         )
 
-    def _adopt(self, ticket: int, backend: Backend) -> bool:
-        """In the connect worker's thread: the backend becomes the app's, unless it has let
-        go of backends since that connect started (`r`, or the app's end)."""
-        with self._handover:
-            if ticket != self._connects:
-                return False
-            self.backend = backend
-            return True
-
-    def _let_go(self) -> Backend | None:
-        with self._handover:
-            self._connects += 1
-            backend, self.backend = self.backend, None
-        return backend
-
     def reconnect(self) -> None:
         if self.connector is None:
             return
-        old = self._let_go()
+        old = self._handover.let_go()
         self.store.clear()
         self.info = ClusterInfo(state="connecting")
         self.refresh_views()
@@ -455,8 +446,7 @@ class IstioTui(App):
 
     def on_cluster_failed(self, event: msg.ClusterFailed) -> None:
         self.info = ClusterInfo("failed", reason=event.reason)
-        self.log_line(f"✗ {event.reason}")
-        self.notify(event.reason, title=t("not_connected", self.lang), severity="error")
+        self._say_failed(event.reason, t("not_connected", self.lang))
         self.refresh_views()
 
     def on_cluster_lost(self, event: msg.ClusterLost) -> None:
@@ -496,8 +486,7 @@ class IstioTui(App):
         self.diff_error = event.error
         self.show_diff()
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+            self._say_failed(event.error, t("apply_rejected", self.lang))
         elif event.for_apply and event.step_id == self.step.id:
             changes = "\n".join(f"{d.change}: {d.ref}" for d in event.diffs) or "—"
 
@@ -515,8 +504,7 @@ class IstioTui(App):
             self.diff_error = event.error
             self.show_tab("tab-diff")
             self.show_diff()
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+            self._say_failed(event.error, t("apply_rejected", self.lang))
             self._set_state(event.step_id, StepState.FAILED)
             return
         self.log_line(f"{event.step_id}: {t('applied', self.lang)}")
@@ -524,16 +512,14 @@ class IstioTui(App):
 
     def on_step_cleaned_up(self, event: msg.StepCleanedUp) -> None:
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, severity="error")
+            self._say_failed(event.error)
             return
         self.log_line(f"{event.step_id}: {t('cleaned', self.lang)}")
         self._set_state(event.step_id, StepState.PENDING)
 
     def on_caught_up(self, event: msg.CaughtUp) -> None:
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, severity="error")
+            self._say_failed(event.error)
             return
         for step in self.lab.steps():
             if step.id == event.step_id:
@@ -554,8 +540,7 @@ class IstioTui(App):
     def on_probe_failed(self, event: msg.ProbeFailed) -> None:
         self.probing = False
         self.traffic_error = event.reason
-        self.log_line(f"✗ {event.reason}")
-        self.notify(event.reason, severity="error")
+        self._say_failed(event.reason)
         self.show_traffic()
 
     def on_verdict_reached(self, event: msg.VerdictReached) -> None:
