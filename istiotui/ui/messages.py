@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from istiotui.vms import (
         ActionFinished,
         ActionProgress,
-        ActionRun,
         MachineState,
         OutputLine,
         SshDetails,
@@ -180,9 +179,11 @@ class VmSshDetailsRead(Message):
 
 @dataclass
 class VmActionStarted(Message):
+    """What started; the run itself (to cancel it) is handed to the screen by its worker."""
+
     action: str
     machine: str | None  # None: every machine
-    run: ActionRun | None  # kept by the screen to cancel it (None in tests fed fixed data)
+    command: str | None = None  # the command line as Vagrant runs it
 
 
 @dataclass
