@@ -258,3 +258,13 @@ async def test_the_step_view_wraps_long_commands_whole(make_app, lab) -> None:
         shown = "".join(line.strip() for line in view_lines(app, view))
         for command in step.commands:
             assert command.replace(" ", "") in shown.replace(" ", "")
+
+
+def test_the_docs_list_every_key_of_the_keymap() -> None:
+    from pathlib import Path
+
+    from istiotui.ui.keymap import ACTIONS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text(encoding="utf-8")
+    missing = [a.id for a in ACTIONS if f"| `{a.id}` |" not in doc]
+    assert not missing, f"docs/tui.md has no row for {missing}"
