@@ -62,6 +62,7 @@ _WORDS: dict[str, tuple[str, str]] = {  # key → (Spanish, English)
     "close": ("Esc cierra", "Esc closes"),
     "container": ("Contenedor", "Container"),
     "copied": ("Comandos del paso copiados ({n} líneas)", "The step's commands copied ({n} lines)"),
+    "copy_hint": ("`Y` los copia al portapapeles", "`Y` copies them to the clipboard"),
     "no_commands": ("Este paso no tiene comandos", "This step has no commands"),
     "search": ("Buscar (Enter; n/N: siguiente/anterior)", "Search (Enter; n/N: next/previous)"),
     "match": ("coincidencia {i} de {n}", "match {i} of {n}"),

@@ -25,6 +25,7 @@ def step_markdown(lab: m.Lab, step: m.Step, lang: m.Lang) -> str:
     ]
     if step.commands:
         out += [f"## {word('commands', lang)}", "", "```bash", *step.commands, "```", ""]
+        out += [f"*{word('copy_hint', lang)}*", ""]
     if step.actions:
         out += [f"## {word('applies', lang)}", ""]
         out += [f"- `{action_line(a, lang)}`" for a in step.actions]
