@@ -6,7 +6,9 @@ messages (`messages.py`). `connector=None` keeps it offline — the snapshot tes
 same messages instead.
 
 To add a screen: a line in `SCREENS` and a key in `keymap.py` whose action is
-`open_screen('name')`; the screen's module loads when the key is first pressed.
+`open_screen('name')`; the screen's module loads when the key is first pressed. It is built
+without arguments and reads what it needs from the app (`app.backend`, `app.step`, `app.lang`);
+long work goes through `app.start(function, *args, group=...)` like the main screen's.
 """
 
 from __future__ import annotations
@@ -338,14 +340,6 @@ class IstioTui(App):
 
     def action_toggle_language(self) -> None:
         self.set_language("en" if self.lang == "es" else "es")
-
-    def action_copy_commands(self) -> None:
-        """The step's commands to the clipboard (OSC 52: the terminal's, over SSH too)."""
-        if not self.step.commands:
-            self.notify(t("no_commands", self.lang), severity="warning")
-            return
-        self.copy_to_clipboard("\n".join(self.step.commands) + "\n")
-        self.notify(t("copied", self.lang, n=len(self.step.commands)))
 
     def action_help(self) -> None:
         bound = [b for node in (self, self.main_screen) if node for _, b in node._bindings]

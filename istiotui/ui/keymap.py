@@ -62,7 +62,15 @@ ACTIONS: tuple[UiAction, ...] = (
         "Open/close the port-forward",
         show=False,
     ),
-    UiAction("step.copy", "Y", "copy_commands", "Copiar los comandos", "Copy the commands", False),
+    UiAction(
+        "step.copy",
+        "Y",
+        "copy_commands",
+        "Copiar los comandos",
+        "Copy the commands",
+        False,
+        screen=MAIN,
+    ),
     UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
     UiAction(
         "view.next_panel",

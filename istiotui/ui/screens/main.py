@@ -194,6 +194,15 @@ class MainScreen(Screen):
 
         app.push_screen(ChooseContainer(key[2], containers, app.lang), chosen)
 
+    def action_copy_commands(self) -> None:
+        """The step's commands to the clipboard (OSC 52: the terminal's, over SSH too)."""
+        app, commands = self.app, self.app.step.commands
+        if not commands:
+            app.notify(t("no_commands", app.lang), severity="warning")
+            return
+        app.copy_to_clipboard("\n".join(commands) + "\n")
+        app.notify(t("copied", app.lang, n=len(commands)))
+
     def action_filter_tree(self) -> None:
         self.app.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
         field = self.query_one("#filter", Input)
