@@ -143,8 +143,9 @@ class MainScreen(Screen):
                 return ids.index(node.id)
             if node.id in ("filter", "tree-box"):
                 return TREE
-        shown = [tab for _, tab in PANELS].index(self.app.active_tab)
-        return shown if shown > 0 else 0
+        # The tabs' own bar (or nothing) in focus: the panel of the tab shown.
+        tabs = [tab for _, tab in PANELS]
+        return tabs.index(self.app.active_tab) if self.app.active_tab in tabs else 0
 
     def action_next_panel(self) -> None:
         self._go_to_panel((self._panel_now() + 1) % len(PANELS))
