@@ -61,6 +61,18 @@ _WORDS: dict[str, tuple[str, str]] = {  # key → (Spanish, English)
     "help": ("Ayuda: teclas", "Help: keys"),
     "close": ("Esc cierra", "Esc closes"),
     "container": ("Contenedor", "Container"),
+    "copied": ("Comandos del paso copiados ({n} líneas)", "The step's commands copied ({n} lines)"),
+    "copy_hint": ("`Y` los copia al portapapeles", "`Y` copies them to the clipboard"),
+    "no_commands": ("Este paso no tiene comandos", "This step has no commands"),
+    "search": ("Buscar (Enter; n/N: siguiente/anterior)", "Search (Enter; n/N: next/previous)"),
+    "match": ("coincidencia {i} de {n}", "match {i} of {n}"),
+    "no_match": ("Sin coincidencias: {text}", "No match: {text}"),
+    "following": ("siguiendo el log", "following the log"),
+    "viewer_keys": ("/ busca · n/N · Esc cierra", "/ searches · n/N · Esc closes"),
+    "viewer_keys_log": (
+        "/ busca · n/N · F sigue el log · Esc cierra",
+        "/ searches · n/N · F follows the log · Esc closes",
+    ),
     "select_pod": ("Elige un pod en el árbol", "Select a pod in the tree"),
     "select_object": ("Elige un objeto en el árbol", "Select an object in the tree"),
     "confirm_quit": (

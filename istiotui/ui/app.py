@@ -1,18 +1,24 @@
-"""The Textual app: wiring of the model, the views, the keys and the workers.
+"""The Textual app: the lab's model, what the keys do, and the wiring of workers and screens.
 
 It never blocks on the network: the first frame shows the lab; connecting, watching, diffing,
-applying and probing happen in workers that report back with messages (`messages.py`).
-`connector=None` keeps it offline — the snapshot tests feed it the same messages instead.
+applying and probing are functions of `workers.py`, run in workers that report back with
+messages (`messages.py`). `connector=None` keeps it offline — the snapshot tests feed it the
+same messages instead.
+
+To add a screen: a line in `SCREENS` and a key in `keymap.py` whose action is
+`open_screen('name')`; the screen's module loads when the key is first pressed. It is built
+without arguments and reads what it needs from the app (`app.backend`, `app.step`, `app.lang`);
+long work goes through `app.start(function, *args, group=...)` like the main screen's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
+import importlib
+import inspect
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,19 +30,25 @@ from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, Tree
 
 from istiotui.lab import model as m
+from istiotui.lab import tunnels
 from istiotui.lab.tunnels import Tunnel
+from istiotui.lab.walk import runs_on
 from istiotui.lab.words import word as t
 from istiotui.mesh.analysis import Finding, analyze
 from istiotui.mesh.diff import ObjectDiff
 from istiotui.mesh.summary import istio_version
 from istiotui.ui import learner_progress as prog
 from istiotui.ui import messages as msg
-from istiotui.ui.actions import Actions
+from istiotui.ui import workers as work
 from istiotui.ui.commands import LabCommands
-from istiotui.ui.keymap import ENV, bindings
+from istiotui.ui.exit_signals import ExitSignals
+from istiotui.ui.handover import Handover
+from istiotui.ui.keymap import ENV, MAIN, UiAction, bindings
 from istiotui.ui.learner_progress import StepState
+from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.main import MainScreen, layout_for
-from istiotui.ui.screens.modals import ConfirmApply, TextViewer
+from istiotui.ui.screens.modals import ConfirmApply, ConfirmQuit
+from istiotui.ui.screens.viewer import TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
 from istiotui.ui.widgets.diff_view import DiffView, render_diff
 from istiotui.ui.widgets.keybar import KeyBar
@@ -45,24 +57,26 @@ from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
-from istiotui.ui.workers import Workers
 
 if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker
     from istiotui.ui.backend import Backend, Connector
 
 ACTIVITY_KEPT = 500
-# Ended like `q`, so that exit hooks run (the vms layer's stops a running vagrant); Python's
-# default for these kills the process without them.
-# Windows has no SIGHUP: only the signals this host defines.
-EXIT_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+# Screens a key opens (`open_screen('name')`), as "module:class": built on first use, so that
+# their modules (the VM layer for the Environment screen) load then, not before the first frame.
+# One instance each for the app's life: e.g. Vagrant's output is kept between visits.
+SCREENS: dict[str, str] = {
+    ENV: "istiotui.ui.screens.environment:EnvironmentScreen",
+}
 W = TypeVar("W", bound=Widget)
 
 
-class IstioTui(Actions, Workers, App):
+class IstioTui(App):
     CSS_PATH = Path(__file__).with_name("istiotui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "istiotui"
     BINDINGS = bindings("en")  # the footer and help are drawn from the registry in either language
-    COMMANDS = {LabCommands}  # noqa: RUF012 (Textual's own class attribute)
+    # Textual's own commands (theme, keys, screenshot, quit) and the lab's, side by side.
+    COMMANDS = App.COMMANDS | {LabCommands}
 
     def __init__(
         self,
@@ -88,7 +102,7 @@ class IstioTui(Actions, Workers, App):
         self.step = lab.step(first) if first and lab.has_step(first) else next(lab.steps())
         self.progress.current = self.step.id
         self.info = ClusterInfo(state="connecting" if connector else "offline")
-        self.backend: Backend | None = None
+        self._handover = Handover()  # the backend, from the connect worker
         self.store = ResourceStore(clock)
         self.live_findings: list[Finding] = []
         self.diff: tuple[str, tuple[ObjectDiff, ...], tuple[Finding, ...]] | None = None
@@ -102,14 +116,13 @@ class IstioTui(Actions, Workers, App):
         self.probing = False
         self.tunnel: Tunnel | None = None  # the learner's port-forward the app holds open
         self.main_screen: MainScreen | None = None
-        self._saved_signals: dict[int, object] = {}
-        # False when the process handles SIGTERM/SIGHUP itself (`cli/ending.py`, which also
+        # None when the process handles SIGTERM/SIGHUP itself (`cli/ending.py`, which also
         # works while this loop is blocked).
-        self._exit_signals = exit_signals
+        self._exit_signals = ExitSignals() if exit_signals else None
         # The session's notes (e.g. a local cluster started that keeps running) were shown.
         self.notes_shown = False
 
-    # -- start, layout, language -------------------------------------------------------
+    # -- start, end, layout, language ----------------------------------------------------
 
     def clock_monotonic(self) -> float:
         return time.monotonic()
@@ -119,49 +132,30 @@ class IstioTui(Actions, Workers, App):
         return self.main_screen
 
     def on_mount(self) -> None:
-        if self._exit_signals:
-            self._catch_exit_signals()
+        if self._exit_signals is not None:
+            self._exit_signals.catch(self.exit)
         if self.connector is not None:
             self.call_after_refresh(self.connect_cluster)  # after the first frame
 
     def on_unmount(self) -> None:
-        self._release_exit_signals()
-        if self.backend is not None:
-            self.backend.close()
-
-    def _catch_exit_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in EXIT_SIGNALS:
-            previous = signal.getsignal(sig)
-            try:
-                loop.add_signal_handler(sig, self.exit)
-            except (NotImplementedError, RuntimeError, ValueError):
-                continue  # not the main thread, or no such signals here
-            self._saved_signals[sig] = previous
-
-    def _release_exit_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig, previous in self._saved_signals.items():
-            loop.remove_signal_handler(sig)
-            with contextlib.suppress(TypeError, ValueError):
-                signal.signal(sig, previous)  # e.g. an embedding test runner's own handler
-        self._saved_signals.clear()
+        if self._exit_signals is not None:
+            self._exit_signals.release()
+        backend = self._handover.let_go()
+        if backend is not None:
+            backend.close()
 
     def action_explain(self) -> None:
         from istiotui.ui.screens.explain import open_explain  # its I/O loads on first use
 
         open_explain(self)
 
-    async def action_environment(self, action: str = "") -> None:
-        """The Environment screen's registry actions: run `action` there when it is shown, else
-        open it (a key meant for it does nothing more elsewhere). One instance for the app's
-        life: Vagrant's output is kept between visits."""
-        # The VM layer (python-vagrant) loads with its screen, not before the first frame.
-        from istiotui.ui.screens.environment import EnvironmentScreen
-
-        if not self.is_screen_installed(ENV):
-            self.install_screen(EnvironmentScreen(), ENV)
-        screen = self.get_screen(ENV)
+    async def action_open_screen(self, name: str, action: str = "") -> None:
+        """Open a screen of `SCREENS`, or run `action` on it when it is the one shown (a key
+        meant for it does nothing more elsewhere)."""
+        if not self.is_screen_installed(name):
+            module, cls = SCREENS[name].split(":")
+            self.install_screen(getattr(importlib.import_module(module), cls)(), name)
+        screen = self.get_screen(name)
         if self.screen is screen:
             if action:
                 await self.run_action(action, screen)
@@ -197,19 +191,9 @@ class IstioTui(Actions, Workers, App):
         self.traffic.reset()
         for view in self._views(StepView):
             view.update(step_markdown(self.lab, self.step, self.lang))
+            view.scroll_home(animate=False)
         self.show_tab("tab-step")
         self.refresh_views()
-
-    def reconnect(self) -> None:
-        if self.connector is None:
-            return
-        old, self.backend = self.backend, None
-        self.store.clear()
-        self.info = ClusterInfo(state="connecting")
-        self.refresh_views()
-        if old is not None:
-            self.run_worker(old.close, thread=True, group="close")
-        self.connect_cluster()
 
     def log_line(self, line: str) -> None:
         self.activity_lines = [*self.activity_lines[-ACTIVITY_KEPT:], line]
@@ -223,10 +207,177 @@ class IstioTui(Actions, Workers, App):
         except OSError as exc:
             self.log_line(f"progress not saved: {exc}")
 
+    def _say_failed(self, reason: str, title: str = "") -> None:
+        self.log_line(f"✗ {reason}")
+        self.notify(reason, title=title, severity="error")
+
     def _set_state(self, step_id: str, state: StepState) -> None:
         self.progress.states[step_id] = state
         self._save()
         self.show_outline()
+
+    # -- the connection and the workers ---------------------------------------------------
+
+    @property
+    def backend(self) -> Backend | None:
+        """What the app talks to (None: offline, connecting, or reconnecting)."""
+        return self._handover.backend
+
+    def connect_cluster(self) -> None:
+        if self.connector is None:
+            return
+        adopt = partial(self._handover.adopt, self._handover.ticket())
+        connect = partial(work.connect, self.connector, self.post_message, adopt)
+        self.run_worker(
+            connect, "connect", group="connect", exclusive=True, thread=True, exit_on_error=False
+        )
+
+    def reconnect(self) -> None:
+        if self.connector is None:
+            return
+        old = self._handover.let_go()
+        self.store.clear()
+        self.info = ClusterInfo(state="connecting")
+        self.refresh_views()
+        if old is not None:
+            self.run_worker(old.close, thread=True, group="close")
+        self.connect_cluster()
+
+    def start(self, job: Callable[..., object], *args: object, group: str) -> None:
+        """Run one of `workers.py`'s functions on the current backend, the last of its group."""
+        if self.backend is None:
+            self.notify(t("needs_cluster", self.lang), severity="warning")
+            return
+        given = work.Job(self.backend, self.post_message, self.lang, lambda: self.backend)
+        self.run_worker(
+            partial(job, given, *args),
+            job.__name__,
+            group=group,
+            exclusive=True,
+            exit_on_error=False,
+            thread=not inspect.iscoroutinefunction(job),
+        )
+
+    # -- what the keys do (the keymap names these `action_*` methods) -----------------------
+
+    def action_cursor_down(self) -> None:
+        focused = self.focused
+        if focused is not None and hasattr(focused, "action_cursor_down"):
+            focused.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        focused = self.focused
+        if focused is not None and hasattr(focused, "action_cursor_up"):
+            focused.action_cursor_up()
+
+    def show_tab(self, tab: str) -> None:
+        self.active_tab = tab  # kept across a re-layout even when this layout lacks it
+        for tabs in self.main_screen.query("#tabs").results(TabbedContent):
+            if tabs.query(f"#{tab}"):
+                tabs.active = tab
+
+    def _can_change(self) -> bool:
+        """A cluster is there and the step runs on it; else say why and do nothing."""
+        if self.backend is None:
+            self.notify(t("needs_cluster", self.lang), severity="warning")
+            return False
+        if not runs_on(self.step, self.backend.cluster):
+            self.notify(t("not_here", self.lang), severity="warning")
+            return False
+        return True
+
+    def action_apply_step(self) -> None:
+        self._diff(for_apply=True)
+
+    def action_diff_step(self) -> None:
+        self._diff(for_apply=False)
+
+    def _diff(self, for_apply: bool) -> None:
+        if self._can_change():
+            self.show_tab("tab-diff")
+            live = list(self.store.objects.values())
+            self.start(work.compute_diff, self.step, for_apply, live, group="diff")
+
+    def action_toggle_probes(self) -> None:
+        if self.probing:
+            self.workers.cancel_group(self, "traffic")
+            self.probing = False
+            self.log_line(t("stopped", self.lang))
+            return
+        if not self.step.probes:
+            self.notify(t("no_probe", self.lang), severity="warning")
+            return
+        if self._can_change():
+            self.show_tab("tab-traffic")
+            self.probing = True
+            self.log_line(f"{t('probing', self.lang)} {self.step.probes[0].id}")
+            self.start(work.probe_rounds, self.step, self.step.probes[0], group="traffic")
+
+    def action_verify_step(self) -> None:
+        if not self.step.probes:
+            self.notify(t("no_probe", self.lang), severity="warning")
+            return
+        if self._can_change():
+            self.probing = False
+            self.show_tab("tab-traffic")
+            self.start(work.verify, self.step, group="traffic")
+
+    def action_cleanup_step(self) -> None:
+        if self._can_change():
+            self.start(work.cleanup_step, self.step, group="change")
+
+    def action_catch_up(self) -> None:
+        if self._can_change():
+            self.start(work.catch_up_to, self.lab, self.step, group="change")
+
+    def action_toggle_tunnel(self) -> None:
+        """Hold the step's port-forward open for the learner (the ingress gateway's 8080:80
+        when the step names none), or close the one that is open."""
+        if self.backend is None:
+            self.notify(t("offline", self.lang), severity="warning")
+        elif self.tunnel is not None:
+            self.start(work.toggle_tunnel, self.tunnel, False, group="tunnel")
+        else:
+            self.start(work.toggle_tunnel, tunnels.for_step(self.step), True, group="tunnel")
+
+    def action_refresh(self) -> None:
+        self.reconnect()
+
+    def action_toggle_language(self) -> None:
+        self.set_language("en" if self.lang == "es" else "es")
+
+    def action_help(self) -> None:
+        bound = [b for node in (self, self.main_screen) if node for _, b in node._bindings]
+        self.push_screen(HelpScreen(self.lang, bound))
+
+    def running_work(self) -> list[str]:
+        """What quitting now would stop half-way: changes to the cluster, a Vagrant action."""
+        work_ = [
+            t(f"work.{w.name}", self.lang)
+            for w in self.workers
+            if w.group == "change" and not w.is_finished
+        ]
+        if self.is_screen_installed(ENV) and self.get_screen(ENV).busy:
+            work_.append(t("work.vagrant", self.lang))
+        return work_
+
+    async def action_quit(self) -> None:
+        """`q` and Ctrl+C: quit at once when nothing is running, else ask (again quits)."""
+        running = self.running_work()
+        if not running or isinstance(self.screen, ConfirmQuit):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmQuit(", ".join(running), self.lang), answered)
+
+    def run_registry_action(self, action: UiAction) -> None:
+        """From the palette: on the main screen when the action is one of its own."""
+        where = self.main_screen if action.screen == MAIN else None
+        self.call_later(self.run_action, action.action, where)
 
     # -- views ------------------------------------------------------------------------
 
@@ -279,10 +430,6 @@ class IstioTui(Actions, Workers, App):
     # -- what the workers report ---------------------------------------------------------
 
     def on_cluster_connected(self, event: msg.ClusterConnected) -> None:
-        from istiotui.ui.backend import Backend  # loaded already by the worker that connected
-
-        if isinstance(event.backend, Backend):
-            self.backend = event.backend
         self.info = ClusterInfo("connected", event.context, event.cluster, event.version)
         if event.context != self.progress.context:
             self.progress = prog.load(event.context, self.state_dir)
@@ -290,17 +437,15 @@ class IstioTui(Actions, Workers, App):
             if wanted and self.lab.has_step(wanted) and wanted != self.step.id:
                 self.open_step(wanted)
         self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
-        if isinstance(event.backend, Backend):
-            for note in event.backend.session.notes:
-                self.log_line(note)
-                self.notify(note, severity="warning", timeout=15)
-            self.notes_shown = True
+        for note in event.notes:
+            self.log_line(note)
+            self.notify(note, severity="warning", timeout=15)
+        self.notes_shown = True
         self.refresh_views()
 
     def on_cluster_failed(self, event: msg.ClusterFailed) -> None:
         self.info = ClusterInfo("failed", reason=event.reason)
-        self.log_line(f"✗ {event.reason}")
-        self.notify(event.reason, title=t("not_connected", self.lang), severity="error")
+        self._say_failed(event.reason, t("not_connected", self.lang))
         self.refresh_views()
 
     def on_cluster_lost(self, event: msg.ClusterLost) -> None:
@@ -340,14 +485,13 @@ class IstioTui(Actions, Workers, App):
         self.diff_error = event.error
         self.show_diff()
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+            self._say_failed(event.error, t("apply_rejected", self.lang))
         elif event.for_apply and event.step_id == self.step.id:
             changes = "\n".join(f"{d.change}: {d.ref}" for d in event.diffs) or "—"
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.apply_step(self.step)
+                    self.start(work.apply_step, self.step, group="change")
 
             self.push_screen(ConfirmApply(self.step.id, changes, self.lang), answered)
 
@@ -359,8 +503,7 @@ class IstioTui(Actions, Workers, App):
             self.diff_error = event.error
             self.show_tab("tab-diff")
             self.show_diff()
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, title=t("apply_rejected", self.lang), severity="error")
+            self._say_failed(event.error, t("apply_rejected", self.lang))
             self._set_state(event.step_id, StepState.FAILED)
             return
         self.log_line(f"{event.step_id}: {t('applied', self.lang)}")
@@ -368,16 +511,14 @@ class IstioTui(Actions, Workers, App):
 
     def on_step_cleaned_up(self, event: msg.StepCleanedUp) -> None:
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, severity="error")
+            self._say_failed(event.error)
             return
         self.log_line(f"{event.step_id}: {t('cleaned', self.lang)}")
         self._set_state(event.step_id, StepState.PENDING)
 
     def on_caught_up(self, event: msg.CaughtUp) -> None:
         if event.error:
-            self.log_line(f"✗ {event.error}")
-            self.notify(event.error, severity="error")
+            self._say_failed(event.error)
             return
         for step in self.lab.steps():
             if step.id == event.step_id:
@@ -398,8 +539,7 @@ class IstioTui(Actions, Workers, App):
     def on_probe_failed(self, event: msg.ProbeFailed) -> None:
         self.probing = False
         self.traffic_error = event.reason
-        self.log_line(f"✗ {event.reason}")
-        self.notify(event.reason, severity="error")
+        self._say_failed(event.reason)
         self.show_traffic()
 
     def on_verdict_reached(self, event: msg.VerdictReached) -> None:
@@ -421,7 +561,14 @@ class IstioTui(Actions, Workers, App):
         self.show_status()
 
     def on_text_fetched(self, event: msg.TextFetched) -> None:
-        self.push_screen(TextViewer(event.title, event.text, self.lang))
+        if event.refresh:  # for the viewer that asked, if it is still open
+            if isinstance(self.screen, TextViewer) and self.screen.title_text == event.title:
+                self.screen.replace_text(event.text)
+            return
+        follow = None
+        if event.logs is not None:
+            follow = partial(self.start, work.fetch_logs, *event.logs, True, group="read")
+        self.push_screen(TextViewer(event.title, event.text, self.lang, follow))
 
     # -- widget events ---------------------------------------------------------------------
 

@@ -46,7 +46,8 @@ class Backend:
     def cluster(self) -> ClusterKind:
         return self.session.cluster
 
-    def describe(self) -> tuple[str, str, str, str]:
+    def describe(self) -> tuple[str, ClusterKind, str, str]:
+        """Context, kind of cluster, server, Kubernetes version."""
         c = self.session.connection
         return c.context, self.session.cluster, c.server, c.version
 

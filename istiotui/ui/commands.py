@@ -8,7 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES, VIEWER
 
 
 class LabCommands(Provider):
@@ -22,12 +22,13 @@ class LabCommands(Provider):
             title = step.title.get(lang)
             yield (f"{t('jump', lang)}: {title} ({step.id})", partial(app.open_step, step.id), "")
         for action in ACTIONS:
+            if action.screen == VIEWER or action.action == "command_palette":
+                continue  # keys of a viewer not open behind the palette; the palette itself
             es, en = GROUP_TITLES[action.group]
             group = es if lang == "es" else en
-            name = action.action
             yield (
                 f"{group}: {action.description(lang)}",
-                partial(app.run_registry_action, name),
+                partial(app.run_registry_action, action),
                 action.key_display or action.keys,
             )
 

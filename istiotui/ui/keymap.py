@@ -40,9 +40,12 @@ GROUP_TITLES = {
     "nav": ("Moverse", "Move"),
     "app": ("Aplicación", "App"),
     "env": ("Entorno", "Environment"),
+    "viewer": ("Visor de YAML y logs", "YAML and log viewer"),
 }
 
 ENV = "environment"  # the Environment screen's name
+MAIN = "main"  # the main screen: keys for its panels
+VIEWER = "viewer"  # the YAML and log viewer
 
 ACTIONS: tuple[UiAction, ...] = (
     UiAction("step.apply", "a", "apply_step", "Aplicar", "Apply"),
@@ -59,17 +62,82 @@ ACTIONS: tuple[UiAction, ...] = (
         "Open/close the port-forward",
         show=False,
     ),
+    UiAction(
+        "step.copy",
+        "Y",
+        "copy_commands",
+        "Copiar los comandos",
+        "Copy the commands",
+        False,
+        screen=MAIN,
+    ),
     UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
-    UiAction("view.next_panel", "tab", "next_panel", "Panel siguiente", "Next panel", show=False),
+    UiAction(
+        "view.next_panel",
+        "tab",
+        "next_panel",
+        "Panel siguiente",
+        "Next panel",
+        show=False,
+        screen=MAIN,
+    ),
+    UiAction(
+        "view.prev_panel",
+        "shift+tab",
+        "previous_panel",
+        "Panel anterior",
+        "Previous panel",
+        show=False,
+        screen=MAIN,
+    ),
     UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
-    UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML"),
-    UiAction("tree.logs", "l", "show_logs", "Logs", "Logs"),
-    UiAction("tree.explain", "x", "explain", "Explicar una petición", "Explain a request", False),
-    UiAction("tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/"),
+    UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML", screen=MAIN),
+    UiAction("tree.logs", "l", "show_logs", "Logs", "Logs", screen=MAIN),
+    UiAction(
+        "tree.explain",
+        "x",
+        "explain",
+        "Explicar una petición",
+        "Explain a request",
+        False,
+        screen=MAIN,
+    ),
+    UiAction(
+        "tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/", screen=MAIN
+    ),
+    UiAction(
+        "tree.clear_filter",
+        "escape",
+        "clear_filter",
+        "Borrar y ocultar el filtro",
+        "Clear and hide the filter",
+        key_display="esc",
+        screen=MAIN,
+    ),
     UiAction("nav.down", "j", "cursor_down", "Bajar (también ↓)", "Down (also ↓)", False),
     UiAction("nav.up", "k", "cursor_up", "Subir (también ↑)", "Up (also ↑)", False),
-    UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False),
+    UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False, screen=MAIN),
     UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
+    UiAction(
+        "app.palette",
+        "colon",
+        "command_palette",
+        "Paleta de comandos",
+        "Command palette",
+        False,
+        key_display=":",
+    ),
+    # Ctrl+P opens it from every screen, the modal ones too (a `:` there may be typed text).
+    UiAction(
+        "app.palette_anywhere",
+        "ctrl+p",
+        "command_palette",
+        "Paleta de comandos",
+        "Command palette",
+        False,
+        key_display="^p",
+        priority=True,
+    ),
     UiAction("app.quit", "q", "quit", "Salir", "Quit"),
     # Ctrl+C is what people press to leave; it quits too, and asks first when work runs.
     UiAction(
@@ -82,33 +150,90 @@ ACTIONS: tuple[UiAction, ...] = (
         key_display="^c",
         priority=True,
     ),
+    # Textual's own quit key, kept: it quits as `q` does (asking first when work runs).
+    UiAction(
+        "app.quit_ctrl_q",
+        "ctrl+q",
+        "quit",
+        "Salir (también q)",
+        "Quit (also q)",
+        False,
+        key_display="^q",
+        priority=True,
+    ),
+    # The YAML and log viewer's own keys.
+    UiAction(
+        "viewer.search", "slash", "search", "Buscar", "Search", key_display="/", screen=VIEWER
+    ),
+    UiAction("viewer.next", "n", "next_match", "Siguiente", "Next match", screen=VIEWER),
+    UiAction("viewer.prev", "N", "previous_match", "Anterior", "Previous match", screen=VIEWER),
+    UiAction(
+        "viewer.follow", "F", "toggle_follow", "Seguir el log", "Follow the log", screen=VIEWER
+    ),
+    UiAction(
+        "viewer.close", "escape,q", "close", "Cerrar", "Close", key_display="esc", screen=VIEWER
+    ),
     # The Environment screen: `e` opens it from anywhere (not in the main footer, full at 80
-    # columns); the others are its own keys. `environment('vm_up')` runs the screen's `vm_up`
-    # when it is shown, else opens it (from the palette).
-    UiAction("env.open", "e", "environment", "Las VMs del lab", "The lab's VMs", False),
-    UiAction("env.up", "U", "environment('vm_up')", "Arrancar", "Up", False, screen=ENV),
-    UiAction("env.halt", "H", "environment('vm_halt')", "Apagar", "Halt", False, screen=ENV),
+    # columns); the others are its own keys. `open_screen('environment', 'vm_up')` runs the
+    # screen's `vm_up` when it is shown, else opens it (from the palette).
+    UiAction(
+        "env.open", "e", "open_screen('environment')", "Las VMs del lab", "The lab's VMs", False
+    ),
+    UiAction(
+        "env.up", "U", "open_screen('environment', 'vm_up')", "Arrancar", "Up", False, screen=ENV
+    ),
+    UiAction(
+        "env.halt",
+        "H",
+        "open_screen('environment', 'vm_halt')",
+        "Apagar",
+        "Halt",
+        False,
+        screen=ENV,
+    ),
     UiAction(
         "env.provision",
         "P",
-        "environment('vm_provision')",
+        "open_screen('environment', 'vm_provision')",
         "Aprovisionar",
         "Provision",
         False,
         screen=ENV,
     ),
     UiAction(
-        "env.target", "t", "environment('vm_target')", "VM/todas", "VM/all", False, screen=ENV
+        "env.target",
+        "t",
+        "open_screen('environment', 'vm_target')",
+        "VM/todas",
+        "VM/all",
+        False,
+        screen=ENV,
     ),
-    UiAction("env.ssh", "s", "environment('vm_ssh')", "ssh", "ssh", False, screen=ENV),
-    UiAction("env.status", "R", "environment('vm_status')", "Estado", "Status", False, screen=ENV),
     UiAction(
-        "env.cancel", "x", "environment('vm_cancel')", "Cancelar", "Cancel", False, screen=ENV
+        "env.ssh", "s", "open_screen('environment', 'vm_ssh')", "ssh", "ssh", False, screen=ENV
+    ),
+    UiAction(
+        "env.status",
+        "R",
+        "open_screen('environment', 'vm_status')",
+        "Estado",
+        "Status",
+        False,
+        screen=ENV,
+    ),
+    UiAction(
+        "env.cancel",
+        "x",
+        "open_screen('environment', 'vm_cancel')",
+        "Cancelar",
+        "Cancel",
+        False,
+        screen=ENV,
     ),
     UiAction(
         "env.back",
         "escape",
-        "environment('vm_back')",
+        "open_screen('environment', 'vm_back')",
         "Volver",
         "Back",
         False,
@@ -118,7 +243,8 @@ ACTIONS: tuple[UiAction, ...] = (
 )
 
 
-def bindings(lang: str) -> list[Binding]:
+def bindings(lang: str, screen: str | None = None) -> list[Binding]:
+    """The bindings of the app (`screen` None) or of one screen, from the registry."""
     return [
         Binding(
             a.keys,
@@ -131,7 +257,7 @@ def bindings(lang: str) -> list[Binding]:
             priority=a.priority,
         )
         for a in ACTIONS
-        if a.screen is None
+        if a.screen == screen
     ]
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from istiotui.cluster.kind import ClusterKind  # an enum alone: no client behind it
+
 if TYPE_CHECKING:
     # Only named in annotations: the kubernetes client, the probe engine and the VM layer load
     # when a worker first needs them, after the first frame.
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from istiotui.vms import (
         ActionFinished,
         ActionProgress,
-        ActionRun,
         MachineState,
         OutputLine,
         SshDetails,
@@ -34,11 +35,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class ClusterConnected(Message):
+    """What connected; the backend itself stays with the app (the connect worker hands it over)."""
+
     context: str
-    cluster: str  # "local" | "real"
+    cluster: ClusterKind
     server: str
     version: str  # Kubernetes gitVersion
-    backend: object | None = None  # what the app talks to from now on (None in tests)
+    notes: Sequence[
+        str
+    ] = ()  # the session's notes, e.g. a local cluster started that keeps running
 
 
 @dataclass
@@ -149,6 +154,8 @@ class TextFetched(Message):
 
     title: str
     text: str
+    logs: tuple[str, str, str] | None = None  # namespace, pod, container: a log (can follow)
+    refresh: bool = False  # new text for the viewer already open with this title
 
 
 # -- the Environment screen (the lab's VMs) ---------------------------------------------------
@@ -172,9 +179,11 @@ class VmSshDetailsRead(Message):
 
 @dataclass
 class VmActionStarted(Message):
+    """What started; the run itself (to cancel it) is handed to the screen by its worker."""
+
     action: str
     machine: str | None  # None: every machine
-    run: ActionRun | None  # kept by the screen to cancel it (None in tests fed fixed data)
+    command: str | None = None  # the command line as Vagrant runs it
 
 
 @dataclass

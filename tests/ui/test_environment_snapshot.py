@@ -41,7 +41,7 @@ def fixed_run() -> list:
     ]
     return [
         msg.VmSshDetailsRead("master", SshDetails("master", "127.0.0.1", 2222, "vagrant", key)),
-        msg.VmActionStarted("up", "worker2", None),
+        msg.VmActionStarted("up", "worker2"),
         msg.VmLinesPrinted(tuple(OutputLine(line, "worker2", "info") for line in boot)),
         msg.VmProgressChanged(
             ActionProgress("up", (MachineProgress("worker2", 0.125, "waiting for boot"),))

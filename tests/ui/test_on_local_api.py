@@ -17,7 +17,8 @@ from ui_data import LARGE, settle
 from istiotui.cli.tui import connector_for
 from istiotui.lab import model as m
 from istiotui.ui.learner_progress import StepState
-from istiotui.ui.screens.modals import ChooseContainer, ConfirmApply, TextViewer
+from istiotui.ui.screens.modals import ConfirmApply
+from istiotui.ui.screens.viewer import TextViewer
 from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import StatusLine
 
@@ -274,7 +275,9 @@ def test_without_flags_an_unanswering_kubeconfig_falls_back_to_local(on_local, t
         session.close()
 
 
-async def test_logs_of_a_pod_from_the_tree(on_local, make_app, lab, tmp_path) -> None:
+async def test_a_one_container_pods_log_opens_at_once_and_follows(
+    on_local, make_app, lab, tmp_path
+) -> None:
     app = make_app(connector=connector_for(LOCAL), state_dir=tmp_path)
     deployment = {
         "apiVersion": "apps/v1",
@@ -308,11 +311,15 @@ async def test_logs_of_a_pod_from_the_tree(on_local, make_app, lab, tmp_path) ->
 
             await wait_until(pilot, lambda: pod_node() is not None, 20, "the pod in the tree")
             tree.move_cursor(pod_node())
-            await pilot.press("l")
-            await wait_until(pilot, lambda: isinstance(app.screen, ChooseContainer), 10, "choice")
-            await pilot.press("enter")
+            tree.focus()  # `l` acts on the tree
+            await pilot.press("l")  # one container: nothing to choose, the log at once
             await wait_until(pilot, lambda: isinstance(app.screen, TextViewer), 20, "the logs")
-            assert app.screen.title_text.startswith("logs default/web-")
-            assert app.screen.title_text.endswith("-c web")
+            viewer = app.screen
+            assert viewer.title_text.startswith("logs default/web-")
+            assert viewer.title_text.endswith("-c web")
+            await pilot.press("F")  # follow: fetched again through the same backend
+            await wait_until(pilot, lambda: viewer.refreshes >= 1, 20, "the log fetched again")
+            assert viewer.following and app.screen is viewer
+            await pilot.press("F")
         finally:
             objects.delete(deployment)

@@ -212,12 +212,8 @@ class EnvironmentScreen(ModalScreen[None]):
         self.draw_details()
 
     def on_vm_action_started(self, event: msg.VmActionStarted) -> None:
-        self.run = event.run
         self.running = (event.action, event.machine)
-        if self.run is not None:
-            command = " ".join(["vagrant", *self.run.argv[1:]])
-        else:
-            command = vagrant_command(event.action, event.machine)
+        command = event.command or vagrant_command(event.action, event.machine)
         self.query_one(VmLog).note(f"$ {command}")
         self.draw_progress(0.0, self._run_line("…"))
 
@@ -382,7 +378,11 @@ class EnvironmentScreen(ModalScreen[None]):
         except (VmError, OSError) as exc:
             self.post_message(msg.VmActionFinished(str(action), machine, None, str(exc)))
             return
-        self.post_message(msg.VmActionStarted(str(action), machine, run))
+        # Handed over here, not in a message: a quit before the message is handled still finds
+        # it to stop (`on_unmount`).
+        self.run = run
+        command = " ".join(["vagrant", *run.argv[1:]])
+        self.post_message(msg.VmActionStarted(str(action), machine, command))
         try:
             with run:
                 for event in run.events():

@@ -17,7 +17,10 @@ from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import bindings
+from istiotui.mesh.kinds import lookup
+from istiotui.ui import workers as work
+from istiotui.ui.keymap import MAIN, bindings
+from istiotui.ui.screens.modals import ChooseContainer
 from istiotui.ui.widgets.deferred import AfterFirstFrame
 from istiotui.ui.widgets.diff_view import DiffView
 from istiotui.ui.widgets.keybar import KeyBar
@@ -30,6 +33,17 @@ from istiotui.ui.widgets.traffic import TrafficPanel
 WIDE_COLUMNS = 120
 WIDE_TABS = ("tab-diff", "tab-traffic", "tab-activity")
 NARROW_TABS = ("tab-step", "tab-tree", *WIDE_TABS)
+# The panels `tab` goes through, in order: (the widget focused, the tab that shows it when the
+# layout has one). The wide layout shows the outline, the step and the tree side by side.
+PANELS = (
+    ("outline", None),
+    ("step", "tab-step"),
+    ("resources", "tab-tree"),
+    ("diff", "tab-diff"),
+    ("traffic", "tab-traffic"),
+    ("activity", "tab-activity"),
+)
+TREE = 2  # the resource tree's place in PANELS
 
 
 def layout_for(width: int) -> str:
@@ -37,12 +51,10 @@ def layout_for(width: int) -> str:
 
 
 class MainScreen(Screen):
-    # The screen's own `tab` (focus next) would shadow the app's binding: re-declare it here.
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding(b.key, f"app.{b.action}", b.description, show=False, id=b.id)
-        for b in bindings("en")
-        if b.id == "view.next_panel"
-    ]
+    """Draws the app's model; its own keys are those of its panels (the keymap's `MAIN` ones),
+    which run the app's workers through `app.start`."""
+
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", MAIN)  # `tab` too: not focus-next here
 
     def __init__(self, layout: str) -> None:
         super().__init__(classes=f"-{layout}")
@@ -106,3 +118,102 @@ class MainScreen(Screen):
             self.set_class(wanted == "narrow", "-narrow")
             self.set_class(wanted == "wide", "-wide")
             self.app.relayout()
+
+    # -- the panels' keys -------------------------------------------------------------
+
+    def action_open(self) -> None:
+        node = self.query_one(Outline).cursor_node
+        if node is not None and node.data:
+            self.app.open_step(node.data)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for the tree act where the tree has the focus; Esc where the filter is open
+        (so the key bar shows them only there)."""
+        if action in ("show_yaml", "show_logs"):
+            return isinstance(self.focused, ResourceTree)
+        if action == "clear_filter":
+            return bool(self.query("#filter").exclude(".hidden"))
+        return True
+
+    def _panel_now(self) -> int:
+        ids = [wid for wid, _ in PANELS]
+        focused = self.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if node.id in ids:
+                return ids.index(node.id)
+            if node.id in ("filter", "tree-box"):
+                return TREE
+        # The tabs' own bar (or nothing) in focus: the panel of the tab shown.
+        tabs = [tab for _, tab in PANELS]
+        return tabs.index(self.app.active_tab) if self.app.active_tab in tabs else 0
+
+    def action_next_panel(self) -> None:
+        self._go_to_panel((self._panel_now() + 1) % len(PANELS))
+
+    def action_previous_panel(self) -> None:
+        self._go_to_panel((self._panel_now() - 1) % len(PANELS))
+
+    def _go_to_panel(self, index: int) -> None:
+        wid, tab = PANELS[index]
+        if tab is not None:
+            self.app.show_tab(tab)
+
+        def focus() -> None:  # once the tab shown has been laid out
+            for widget in self.query(f"#{wid}"):
+                if widget.focusable:
+                    widget.focus()
+                    return
+            for tabs in self.query("#tabs ContentTabs"):
+                tabs.focus()  # a panel with nothing to focus (the plot): the tabs' bar
+
+        self.call_after_refresh(focus)
+
+    def action_show_yaml(self) -> None:
+        app = self.app
+        key = self.query_one(ResourceTree).selected_key
+        kind = lookup(key[0]) if key else None
+        if key is None or kind is None or app.backend is None:
+            app.notify(t("select_object", app.lang), severity="warning")
+            return
+        app.start(work.fetch_yaml, key, kind.api_version, group="read")
+
+    def action_show_logs(self) -> None:
+        app = self.app
+        key = self.query_one(ResourceTree).selected_key
+        pod = app.store.objects.get(key) if key else None
+        if key is None or key[0] != "Pod" or pod is None or app.backend is None:
+            app.notify(t("select_pod", app.lang), severity="warning")
+            return
+        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        if len(containers) == 1:  # nothing to choose
+            app.start(work.fetch_logs, key[1], key[2], containers[0], group="read")
+            return
+
+        def chosen(container: str | None) -> None:
+            if container:
+                app.start(work.fetch_logs, key[1], key[2], container, group="read")
+
+        app.push_screen(ChooseContainer(key[2], containers, app.lang), chosen)
+
+    def action_copy_commands(self) -> None:
+        """The step's commands to the clipboard (OSC 52: the terminal's, over SSH too)."""
+        app, commands = self.app, self.app.step.commands
+        if not commands:
+            app.notify(t("no_commands", app.lang), severity="warning")
+            return
+        app.copy_to_clipboard("\n".join(commands) + "\n")
+        app.notify(t("copied", app.lang, n=len(commands)))
+
+    def action_filter_tree(self) -> None:
+        self.app.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
+        field = self.query_one("#filter", Input)
+        field.remove_class("hidden")
+        field.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""  # its Changed message shows the whole tree again
+        field.add_class("hidden")
+        self.query_one(ResourceTree).focus()
+        self.refresh_bindings()

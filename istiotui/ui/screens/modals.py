@@ -1,4 +1,5 @@
-"""Small modal screens: confirm an apply or a quit, read YAML or logs, choose a container."""
+"""Small modal screens: confirm an apply or a quit, choose a container (the viewer of YAML and
+logs is `viewer.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -72,22 +73,6 @@ class ConfirmQuit(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-class TextViewer(ModalScreen[None]):
-    """YAML of an object, or a container's log."""
-
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape,q", "dismiss", "Close")]
-
-    def __init__(self, title: str, text: str, lang: Lang) -> None:
-        super().__init__()
-        self.title_text, self.text, self.lang = title, text, lang
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="wide"):
-            yield Label(f"{self.title_text}   [dim]{t('close', self.lang)}[/]")
-            with VerticalScroll():
-                yield Static(self.text, markup=False)
 
 
 class ChooseContainer(ModalScreen[str | None]):

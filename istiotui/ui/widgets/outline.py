@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from istiotui.cluster.kind import ClusterKind
 from istiotui.lab import model as m
 from istiotui.lab.walk import runs_on
 from istiotui.ui.learner_progress import Progress
 
 
-def step_label(step: m.Step, progress: Progress, lang: m.Lang, cluster: str | None) -> str:
+def step_label(step: m.Step, progress: Progress, lang: m.Lang, cluster: ClusterKind | None) -> str:
     label = f"{progress.state(step.id).mark} {step.title.get(lang)}"
     if cluster and not runs_on(step, cluster):
         return f"[dim]{label}[/]"  # cannot run on this kind of cluster
@@ -34,7 +35,9 @@ class Outline(Tree[str]):
         self._leaves: dict[str, TreeNode[str]] = {}
         self._current: str | None = None
 
-    def show(self, progress: Progress, lang: m.Lang, cluster: str | None, current: str) -> None:
+    def show(
+        self, progress: Progress, lang: m.Lang, cluster: ClusterKind | None, current: str
+    ) -> None:
         if not self._leaves:
             self._add_sections(progress, lang, cluster)
         for step in self.lab.steps():
@@ -46,7 +49,7 @@ class Outline(Tree[str]):
                 leaf.parent.expand()
             self.call_after_refresh(self.move_cursor, leaf)
 
-    def _add_sections(self, progress: Progress, lang: m.Lang, cluster: str | None) -> None:
+    def _add_sections(self, progress: Progress, lang: m.Lang, cluster: ClusterKind | None) -> None:
         for section in self.lab.sections:
             node = self.root.add(f"{section.number}. {section.title.get(lang)}", expand=False)
             for step in section.steps:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from istiotui.cluster.kind import ClusterKind
 from istiotui.lab.model import Lang
 from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.words import word as t
@@ -16,7 +17,7 @@ from istiotui.lab.words import word as t
 class ClusterInfo:
     state: str = "offline"  # offline | connecting | connected | failed | lost
     context: str = ""
-    cluster: str = ""
+    cluster: ClusterKind | None = None
     version: str = ""
     istio: str | None = None
     reason: str = ""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding
 from textual.widgets import Markdown
 
 from istiotui.lab import model as m
@@ -22,6 +25,7 @@ def step_markdown(lab: m.Lab, step: m.Step, lang: m.Lang) -> str:
     ]
     if step.commands:
         out += [f"## {word('commands', lang)}", "", "```bash", *step.commands, "```", ""]
+        out += [f"*{word('copy_hint', lang)}*", ""]
     if step.actions:
         out += [f"## {word('applies', lang)}", ""]
         out += [f"- `{action_line(a, lang)}`" for a in step.actions]
@@ -42,8 +46,32 @@ def step_markdown(lab: m.Lab, step: m.Step, lang: m.Lang) -> str:
     return "\n".join(out)
 
 
-class StepView(Markdown):
-    DEFAULT_CSS = "StepView { padding: 0 1; }"
+class StepView(Markdown, can_focus=True):
+    """Focusable (`tab`) and scrolled by the keys: a long step is read to its end."""
+
+    # The commands wrap at the panel's edge (a code block scrolls sideways by default, hiding
+    # the end of a long `kubectl apply -f …` with no scroll bar): no character is lost. `Y`
+    # copies them whole.
+    DEFAULT_CSS = """
+    StepView { padding: 0 1; overflow-y: auto; }
+    StepView MarkdownFence { overflow-x: hidden; }
+    StepView MarkdownFence > Label { width: 1fr; text-wrap: wrap; }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("down", "scroll_down", show=False),
+        Binding("up", "scroll_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
+    ]
+
+    def action_cursor_down(self) -> None:  # `j`, as in the outline and the tree
+        self.scroll_down()
+
+    def action_cursor_up(self) -> None:
+        self.scroll_up()
 
     def show(self, lab: m.Lab, step: m.Step, lang: m.Lang) -> None:
         self.update(step_markdown(lab, step, lang))
