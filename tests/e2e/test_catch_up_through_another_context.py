@@ -23,6 +23,8 @@ from istiotui.cluster.kind import ClusterKind
 from istiotui.lab.executor import Executor
 from istiotui.lab.loader import load_lab
 from istiotui.lab.walk import catch_up
+from istiotui.local import daemon
+from istiotui.local.state import StateDir
 
 pytestmark = pytest.mark.slow
 LATER = ("routing-jason-v2", "fault-delay-jason", "shift-50-v3")
@@ -51,6 +53,14 @@ def test_later_steps_pass_through_another_context_without_istioctl(
     start_local_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cluster = start_local_cluster("catchup-lab-master")
+    try:
+        _bring_to_all_v1_then_verify(cluster, tmp_path, monkeypatch)
+    finally:
+        # Stopped now, not at the session's end: its address block is free for the next.
+        daemon.down(StateDir(cluster.state))
+
+
+def _bring_to_all_v1_then_verify(cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lab = load_lab()
     with monkeypatch.context() as mp:
         for key, value in cluster.env.items():

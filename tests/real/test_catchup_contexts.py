@@ -22,6 +22,8 @@ from istiotui.lab.executor import Executor, StepFailed
 from istiotui.lab.loader import load_lab
 from istiotui.lab.plan import bodies
 from istiotui.lab.session import Session
+from istiotui.local import daemon
+from istiotui.local.state import StateDir
 from istiotui.mesh.release import ISTIO_VERSION
 
 ISTIOD = "istiod.istio-system.svc:15012"
@@ -43,6 +45,8 @@ def lab_master(
         yield session
     finally:
         session.close()
+        # Stopped now, not at the session's end: its address block is free for the next.
+        daemon.down(StateDir(cluster.state))
 
 
 def _catch_up(session: Session) -> tuple[CatchUp, list[str]]:
