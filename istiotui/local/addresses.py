@@ -71,12 +71,12 @@ def sidecar_ip(pod_address: str) -> str:
 
 
 def node_ip(pod_address: str) -> str:
-    """The node's address for a pod IP (of any block): .0.0 of the pods' /16, which no pod
-    has. Sidecar-less pods' calls for names go there (cluster DNS and kube-proxy, played by
-    the local pilot: pilot/node_proxy.py)."""
+    """The node's address for a pod IP (of any block): .0 of the pod's /24, which no pod has.
+    Sidecar-less pods' calls for names go there (cluster DNS and kube-proxy, played by the local
+    pilot: pilot/node_proxy.py). Per /24, not per block: a test's pods far up in a block's /16
+    never meet a running cluster's node."""
     sidecar_ip(pod_address)  # the same check: a pod address of some block
-    second = pod_address.split(".")[1]
-    return f"127.{second}.0.0"
+    return pod_address.rsplit(".", 1)[0] + ".0"
 
 
 # A sidecar-less pod's call for a name no Service has, answered at the node address with this

@@ -17,6 +17,15 @@ from kubernetes import client
 from faults.conftest import FaultCluster, MakeCluster, wait_for
 from istiotui.local import daemon
 
+
+def pod_of(address: str) -> str:
+    """The pod IP behind a sidecar address (same last two octets, ten lower in the second)."""
+    octets = address.split(".")
+    if int(octets[1]) % 20:  # a pod address already (a pod without a sidecar)
+        return address
+    return ".".join([octets[0], str(int(octets[1]) - 10), *octets[2:]])
+
+
 RATINGS = """
 apiVersion: v1
 kind: Service
@@ -89,7 +98,8 @@ def _endpoints(cluster: FaultCluster) -> tuple[list[str], list[str]]:
 
 
 def _envoy_hosts(cluster: FaultCluster) -> list[str]:
-    """The addresses Envoy would send the ratings Service's traffic to, from its admin."""
+    """The pods Envoy would send the ratings Service's traffic to, from its admin (each pod is
+    reached through its sidecar's inbound side: the sidecar address, back to its pod IP)."""
     running = daemon.status(cluster.state)
     assert running is not None and running.envoy_admin
     with urllib.request.urlopen(f"{running.envoy_admin}/clusters?format=json", timeout=10) as r:
@@ -98,7 +108,7 @@ def _envoy_hosts(cluster: FaultCluster) -> list[str]:
     mine = [s for s in dump.get("cluster_statuses", []) if s["name"].endswith("|" + CLUSTER)]
     assert mine, f"Envoy has no cluster {CLUSTER}"
     return [
-        h["address"]["socket_address"]["address"]
+        pod_of(h["address"]["socket_address"]["address"])
         for status in mine
         for h in status.get("host_statuses", [])
     ]

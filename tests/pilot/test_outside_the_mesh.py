@@ -75,7 +75,7 @@ def test_allow_any_passes_an_external_host_through_to_its_stand_in() -> None:
 
 def node_listener(cfg: Any, port: int) -> dict[str, Any]:
     for lis in cfg.listeners:
-        if lis["name"] == f"node|{port}":
+        if lis["name"] == f"node.127.10.0.0|{port}":
             return lis
     raise AssertionError(f"no node listener on {port}")
 

@@ -3,16 +3,16 @@
 On a node, a pod outside the mesh resolves `svc`, `svc.ns` or `svc.ns.svc.cluster.local` through
 the cluster's DNS to the Service's cluster IP, and kube-proxy sends the connection to one of the
 Service's ready endpoints, round robin, with no Istio routing at all. This machine has neither, so
-the one Envoy stands in for both at the cluster's node address (`addresses.node_ip`, 127.X.0.0 of
-the pods' /16): the client shims send a sidecar-less pod's calls there, where one listener per
+the one Envoy stands in for both at the node address (`addresses.node_ip`, 127.X.Y.0 of the pod's
+/24): the client shims send a sidecar-less pod's calls there, where one listener per
 service port picks the Service by the name the client used (Host, or SNI for TLS) and forwards
 straight to a ready endpoint. Short names are the caller's namespace's: one filter chain per
 namespace with sidecar-less pods, matched by their pod IPs. No VirtualService, DestinationRule,
 retry, fault or access log applies. A name no Service has answers 502 with `UNRESOLVED_HEADER`,
 which the client shims turn into curl's `Could not resolve host` (exit 6), what DNS would say.
 
-Everything here is shared by all sidecar-less pods (listeners per port, clusters per Service
-port), so its cost grows with the Services, not with Services × pods.
+Clusters (one per Service port) are shared by all sidecar-less pods and listeners (one per port)
+by all of a /24's, so the cost grows with the Services, not with Services × pods.
 """
 
 from __future__ import annotations
@@ -165,8 +165,17 @@ def _tls_chains(ctx: Context, port: int) -> list[dict[str, Any]]:
 
 
 def node_listeners(ctx: Context, pods: list[Pod]) -> list[dict[str, Any]]:
-    """The listeners sidecar-less pods' calls reach: one per service port, on the node address."""
-    address = _node_address(pods)
+    """The listeners sidecar-less pods' calls reach: one per service port on each node address."""
+    nodes: dict[str, list[Pod]] = {}
+    for pod in pods:
+        nodes.setdefault(_node_address([pod]), []).append(pod)
+    out = []
+    for address, group in sorted(nodes.items()):
+        out += _node_listeners(ctx, address, group)
+    return out
+
+
+def _node_listeners(ctx: Context, address: str, pods: list[Pod]) -> list[dict[str, Any]]:
     by_namespace: dict[str, list[Pod]] = {}
     for pod in pods:
         by_namespace.setdefault(pod.namespace, []).append(pod)
@@ -174,7 +183,7 @@ def node_listeners(ctx: Context, pods: list[Pod]) -> list[dict[str, Any]]:
     for port, kind in mesh_ports(ctx).items():
         if port == HEALTH_PORT:
             continue
-        name = f"{NODE}|{port}"
+        name = f"{NODE}.{address}|{port}"
         if kind == "HTTP":
             chains = [_http_chain(ctx, port, ns, group) for ns, group in by_namespace.items()]
             chains.append(_http_chain(ctx, port, "", []))  # any other caller: no short names

@@ -3,9 +3,10 @@
 A pod with a sidecar sends every request for a name (`http://reviews:9080/...`) to its sidecar IP
 on the destination's port, keeping the original `Host` header (and, for https, the TLS SNI) so
 that the sidecar's listener can route it. A pod without a sidecar sends it the same way to the
-node address (127.X.0.0 of its pod /16), where the local pilot plays cluster DNS and kube-proxy: the
-Service the name means, a ready endpoint round robin, no Istio (`pilot/node_proxy.py`). A name
-no Service has comes back marked, and is the client's "Could not resolve host".
+node address (127.X.Y.0, the .0 of its pod's /24), where the local pilot plays cluster DNS and
+kube-proxy: the Service the name means, a ready endpoint round robin, no Istio
+(`pilot/node_proxy.py`). A name no Service has comes back marked, and is the client's "Could not
+resolve host".
 """
 
 from __future__ import annotations
