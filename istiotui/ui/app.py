@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
@@ -57,6 +57,7 @@ from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
 from istiotui.ui.widgets.traffic import TrafficPanel
+from istiotui.ui.widgets.typed_ahead import type_into_focused_field
 
 if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker
     from istiotui.ui.backend import Backend, Connector
@@ -571,6 +572,9 @@ class IstioTui(App):
         self.push_screen(TextViewer(event.title, event.text, self.lang, follow))
 
     # -- widget events ---------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        type_into_focused_field(self.focused, event)  # typed before `/` moved the focus
 
     @on(Tree.NodeSelected, "#outline")
     def _outline_selected(self, event: Tree.NodeSelected) -> None:

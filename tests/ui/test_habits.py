@@ -268,3 +268,33 @@ def test_the_docs_list_every_key_of_the_keymap() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text(encoding="utf-8")
     missing = [a.id for a in ACTIONS if f"| `{a.id}` |" not in doc]
     assert not missing, f"docs/tui.md has no row for {missing}"
+
+
+async def test_keys_typed_right_after_slash_go_into_the_filter(make_app) -> None:
+    """A burst, as from a fast typist or a paste: `e` must not open the Environment screen."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for key, char in (("slash", "/"), ("e", "e"), ("n", "n"), ("v", "v")):
+            app.post_message(events.Key(key, char))  # queued together, handled one by one
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        assert app.main_screen.query_one("#filter", Input).value == "env"
+
+
+async def test_keys_typed_right_after_slash_go_into_the_viewers_search(make_app) -> None:
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.push_screen(TextViewer("VirtualService x/y", YAML, "en"))
+        await settle(pilot)
+        viewer = app.screen
+        for key, char in (("slash", "/"), ("q", "q"), ("n", "n")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.screen is viewer
+        assert viewer.query_one("#viewer-search", Input).value == "qn"

@@ -208,7 +208,9 @@ class MainScreen(Screen):
         self.app.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
         field = self.query_one("#filter", Input)
         field.remove_class("hidden")
-        field.focus()
+        # At once, not after the keys already queued (`focus()` waits for them): what is typed
+        # right after `/` goes into the field, not to the keys (`e` would open the VMs).
+        self.set_focus(field)
         self.refresh_bindings()
 
     def action_clear_filter(self) -> None:

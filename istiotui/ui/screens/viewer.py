@@ -78,7 +78,7 @@ class TextViewer(ModalScreen[None]):
     def action_search(self) -> None:
         field = self.query_one("#viewer-search", Input)
         field.remove_class("hidden")
-        field.focus()
+        self.set_focus(field)  # at once: what is typed right after `/` is the search
 
     @on(Input.Submitted, "#viewer-search")
     def _searched(self, event: Input.Submitted) -> None:
