@@ -7,10 +7,11 @@ found is lab/explain.py, which the app uses too. See docs/explain.md.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from istiotui.cli import exit_codes
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
+from istiotui.cli.output import add_output_flag, document, emit, wants_data
 
 PROG = "istiotui explain"
 
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-n", "--namespace", default="default", help="of --from (default: default)")
     parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
     parser.add_argument("-X", "--method", default="GET")
-    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_output_flag(parser)
     parser.add_argument(
         "--send",
         action="store_true",
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("type", nargs="?", default="all",
                     choices=("all", "listeners", "routes", "clusters", "endpoints"))  # fmt: skip
     pc.add_argument("-n", "--namespace", default="default")
-    pc.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_output_flag(pc)
     add_cluster_flags(pc)
     takes(pc, *CLUSTER_FLAGS)
     pc.set_defaults(func=run_proxy_config)
@@ -67,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="SYNCED when the proxy's Envoy serves what the pilot last pushed, STALE when "
         "it serves an older version (local cluster; on a real one `istioctl proxy-status`).",
     )
-    ps.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_output_flag(ps)
     add_cluster_flags(ps)
     takes(ps, *CLUSTER_FLAGS)
     ps.set_defaults(func=run_proxy_status)
@@ -86,7 +87,8 @@ def run_proxy_status(args: argparse.Namespace) -> int:
     try:
         session = open_session(args)
     except ClusterUnreachable as exc:
-        raise SystemExit(f"{prog}: {exc}") from None
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return exit_codes.UNREACHABLE
     print_notes(session, prog)
     kind = session.cluster
     session.close()
@@ -100,8 +102,11 @@ def run_proxy_status(args: argparse.Namespace) -> int:
         found = proxy_status(state.root, running.envoy_admin)
     except ProxyDumpError as exc:
         raise SystemExit(f"{prog}: {exc}") from None
-    print(json.dumps(found, indent=2) if args.output == "json" else table(found))
-    return 0
+    if wants_data(args):
+        emit(document(proxies=found), args.output)
+    else:
+        print(table(found))
+    return exit_codes.OK
 
 
 def run_proxy_config(args: argparse.Namespace) -> int:
@@ -115,7 +120,8 @@ def run_proxy_config(args: argparse.Namespace) -> int:
     try:
         session = open_session(args)
     except ClusterUnreachable as exc:
-        raise SystemExit(f"{prog}: {exc}") from None
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return exit_codes.UNREACHABLE
     print_notes(session, prog)
     try:
         proxy, cfg = proxy_config(session, args.pod, args.namespace)
@@ -124,14 +130,14 @@ def run_proxy_config(args: argparse.Namespace) -> int:
     finally:
         session.close()
     kinds = TYPES if args.type == "all" else (args.type,)
-    if args.output == "json":
-        print(json.dumps({"proxy": proxy.name, **{k: rows(cfg, k) for k in kinds}}, indent=2))
-        return 0
+    if wants_data(args):
+        emit(document(proxy=proxy.name, **{k: rows(cfg, k) for k in kinds}), args.output)
+        return exit_codes.OK
     for i, kind in enumerate(kinds):
         if len(kinds) > 1:
             print(("\n" if i else "") + f"{kind} of {proxy.name}:")
         print(table(rows(cfg, kind)))
-    return 0
+    return exit_codes.OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         headers = parse_headers(args.header)
     except ExplainError as exc:
-        raise SystemExit(f"{PROG}: {exc}") from None
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exit_codes.USAGE
     try:
         lab = load_lab()
     except LoaderError:
@@ -161,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         session = open_session(args)
     except ClusterUnreachable as exc:
-        raise SystemExit(f"{PROG}: {exc}") from None
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exit_codes.UNREACHABLE
     print_notes(session, PROG)
     try:
         proxy, e = explain_request(
@@ -173,16 +181,16 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"{PROG}: {exc}") from None
     finally:
         session.close()
-    if args.output == "json":
+    if wants_data(args):
         body = as_json(e)
         if sent is not None:
             body["sent"] = sent_json(sent)
-        print(json.dumps(body, indent=2))
+        emit(document(**body), args.output)
     else:
         print(as_text(e))
         if sent is not None:
             print(sent_text(sent))
     if sent is not None and sent.predicted is False:
         print(f"{PROG}: the answer did not come from a predicted destination", file=sys.stderr)
-        return 1
-    return 0
+        return exit_codes.FAILED
+    return exit_codes.OK

@@ -279,7 +279,7 @@ def test_proxy_status_after_the_lab(
     deadline = time.monotonic() + PUSH_WAIT
     while True:  # the last step's push may still be on its way
         assert main(["proxy-status", "--local", "-o", "json"]) == 0
-        rows = json.loads(capsys.readouterr().out)
+        rows = json.loads(capsys.readouterr().out)["proxies"]
         states = {row[k] for row in rows for k in ("cds", "lds", "eds", "rds")}
         if states == {"SYNCED"} or time.monotonic() > deadline:
             break
