@@ -198,6 +198,6 @@ def _pid_of(cmdline: bytes) -> int | None:
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # ESRCH: it exited while read
         return False
     return "State:\tZ" not in status
