@@ -115,6 +115,7 @@ class LocalCluster:
                 self.dataplane.options, external_hosts={tls_standin.HOSTNAME: (bind, port)}
             )
             await self.dataplane.start()
+            launcher.write_pilot_agent(self.state.root, self.dataplane.envoy.admin_url)
             self.installer.start()
         await self.controller.start()
 
