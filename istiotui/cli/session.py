@@ -66,7 +66,15 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
         # Exec into client pods (real clusters) and port-forwards go through the API.
         api_client=connection.api_client,
     )
-    return Session(connection, objects, cluster, vantages, notes)
+    admin = _local_envoy_admin(state) if cluster == ClusterKind.LOCAL else None
+    return Session(connection, objects, cluster, vantages, notes, admin)
+
+
+def _local_envoy_admin(state: StateDir) -> str | None:
+    from istiotui.local import daemon
+
+    running = daemon.status(state)
+    return running.envoy_admin if running is not None else None
 
 
 def where(session: Session) -> str:

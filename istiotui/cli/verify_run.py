@@ -75,7 +75,9 @@ def _verify(lab: m.Lab, session: Session, wanted: list[str] | None, lang: str) -
                         ex.run(earlier.actions)
                         done.add(earlier.id)
             ex.run(step.actions)
-            report = asyncio.run(verify_step(step, session.vantages, session.count_log_lines))
+            report = asyncio.run(
+                verify_step(step, session.vantages, session.count_log_lines, proxies=session)
+            )
             done.add(step.id)
         except (StepFailed, VantageUnavailable, OSError) as exc:
             rows.append((step.id, "error", time.monotonic() - t0, str(exc)))
