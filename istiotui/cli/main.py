@@ -17,7 +17,7 @@ from istiotui import __version__
 from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
-COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze")
+COMMANDS: tuple[str, ...] = ("lab", "local", "verify", "probe", "analyze", "graph")
 
 
 def build_parser() -> argparse.ArgumentParser:
