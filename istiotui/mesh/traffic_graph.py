@@ -318,6 +318,23 @@ def row(edge: Edge, rps: float | None = None) -> tuple[str, ...]:
     )
 
 
+VIEW_COLUMNS = ("EDGE", "RPS", "5XX", "P50", "P99", "FLAGS")
+
+
+def view_row(edge: Edge, rps: float | None, wide: bool) -> tuple[str, ...]:
+    """An edge for the Graph view: `source → destination` in one cell (with namespaces when
+    the screen is wide), then rps, 5xx share, p50, p99, flags."""
+
+    def name(w: Workload) -> str:
+        if wide:
+            return w.label
+        return f"{w.app} {w.version}" if w.version else w.app
+
+    arrow = " ⇢ " if edge.mirrored else " → "  # a mirror's copies are drawn apart
+    cells = row(edge, rps)
+    return (name(edge.source) + arrow + name(edge.destination), *cells[3:])
+
+
 def table(graph: Graph, rates_by_edge: Mapping[tuple, float] | None = None) -> str:
     """The graph as a plain-text table, kubectl-style (columns padded, two spaces apart)."""
     rows = [COLUMNS] + [

@@ -147,6 +147,11 @@ class IstioTui(Actions, Workers, App):
                 signal.signal(sig, previous)  # e.g. an embedding test runner's own handler
         self._saved_signals.clear()
 
+    def action_graph(self) -> None:
+        from istiotui.ui.screens.graph import GraphScreen
+
+        self.push_screen(GraphScreen(self.backend.graph if self.backend else None, self.lang))
+
     async def action_environment(self, action: str = "") -> None:
         """The Environment screen's registry actions: run `action` there when it is shown, else
         open it (a key meant for it does nothing more elsewhere). One instance for the app's

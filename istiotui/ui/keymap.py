@@ -62,6 +62,7 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
     UiAction("view.next_panel", "tab", "next_panel", "Panel siguiente", "Next panel", show=False),
     UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
+    UiAction("view.graph", "g", "graph", "Grafo de tráfico", "Traffic graph", False),
     UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML"),
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs"),
     UiAction("tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/"),
