@@ -96,6 +96,8 @@ class GraphScreen(Screen[None]):
         where = f" · ns {self.namespace}" if self.namespace else ""
         if self.error:
             return f"{head}{where} · [red]{self.error}[/]"
+        if graph is None and self.fetch is None:
+            return f"{head}{where} · " + ("sin clúster" if es else "no cluster")
         if graph is None:
             return f"{head}{where} · " + ("leyendo los proxies…" if es else "reading the proxies…")
         since = "acumulado desde el arranque" if es else "cumulative since start"
