@@ -52,6 +52,7 @@ class GraphScreen(Screen[None]):
         self.previous: tuple[Graph, float] | None = None
         self.rates: Mapping[tuple, float] | None = None
         self.error: str | None = None
+        self.reading = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -62,10 +63,17 @@ class GraphScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(GraphTable).focus()
         if self.fetch is not None:
-            self.read_graph()
-            self.set_interval(REFRESH_SECONDS, self.read_graph)
+            self.tick()
+            self.set_interval(REFRESH_SECONDS, self.tick)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="graph")
+    def tick(self) -> None:
+        # A read slower than the interval (exec in every pod of a big real cluster) is not
+        # piled up on: the next starts when it is done.
+        if not self.reading:
+            self.reading = True
+            self.read_graph()
+
+    @work(thread=True, exit_on_error=False, group="graph")
     def read_graph(self) -> None:
         assert self.fetch is not None
         try:
@@ -73,6 +81,8 @@ class GraphScreen(Screen[None]):
         except Exception as exc:  # the cluster went away: say so, keep the last numbers
             self.app.call_from_thread(self.failed, str(exc))
             return
+        finally:
+            self.reading = False
         self.app.call_from_thread(self.show, graph, self.clock())
 
     def failed(self, why: str) -> None:
