@@ -80,10 +80,17 @@ def _traffic(objects) -> None:  # type: ignore[no-untyped-def]
 
     for pod in objects.list("v1", "Pod", NS, "app=client"):
         side = sidecar_ip(pod["status"]["podIP"])
-        for _ in range(3):
+        sent, deadline = 0, time.monotonic() + 60
+        while sent < 3:
             req = urllib.request.Request(f"http://{side}:8080/echo", headers={"Host": "echo:8080"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                resp.read()
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    resp.read()
+                sent += 1
+            except OSError:  # the newest sidecars' listeners may still be on their way to Envoy
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
 
 def measure(n: int, lab, runs: int, exec_runs: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
