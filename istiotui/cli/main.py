@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "probe",
     "analyze",
     "explain",
+    "graph",
     "doctor",
     "completion",
 )

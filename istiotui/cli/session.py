@@ -76,7 +76,8 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
         # Exec into client pods (real clusters) and port-forwards go through the API.
         api_client=connection.api_client,
     )
-    session = Session(connection, objects, cluster, vantages, notes)
+    admin = _local_envoy_admin(state) if cluster == ClusterKind.LOCAL else None
+    session = Session(connection, objects, cluster, vantages, notes, envoy_admin=admin)
     if cluster == ClusterKind.LOCAL:
         session.proxy_dump = _local_proxy_dump(state)
     return session
@@ -99,6 +100,13 @@ def _local_proxy_dump(state: StateDir) -> Callable[[str, str], dict]:
             raise ClusterError(str(exc)) from None
 
     return fetch
+
+
+def _local_envoy_admin(state: StateDir) -> str | None:
+    from istiotui.local import daemon
+
+    running = daemon.status(state)
+    return running.envoy_admin if running is not None else None
 
 
 def where(session: Session) -> str:

@@ -127,7 +127,9 @@ def _verify(
                 done.update(c.step.id for c in caught)
                 _caught_up(caught, say)
             ex.run(step.actions, step.id)
-            report = asyncio.run(verify_step(step, session.vantages, session.count_log_lines))
+            report = asyncio.run(
+                verify_step(step, session.vantages, session.count_log_lines, proxies=session)
+            )
             done.add(step.id)
         except (StepFailed, VantageUnavailable, OSError) as exc:
             rows.append(Row(step.id, "error", time.monotonic() - t0, str(exc)))

@@ -15,7 +15,9 @@ from istiotui.lab.model import (
     Create,
     DeleteManifest,
     DeleteObject,
+    EdgeCheck,
     Expectation,
+    GraphEdges,
     HeaderShare,
     Host,
     Istioctl,
@@ -31,6 +33,7 @@ from istiotui.lab.model import (
     Patch,
     PodSelector,
     Probe,
+    ProxyStat,
     RolloutRestart,
     Section,
     ServiceTarget,
@@ -93,7 +96,7 @@ class Builder:
             actions=tuple(self.action(file, a, ns) for a in rec["actions"]),
             cleanup=tuple(self.action(file, a, ns) for a in rec["cleanup"]),
             probes=tuple(_probe(file, p, ns) for p in rec["probes"]),
-            expect=tuple(_expectation(file, e) for e in rec["expect"]),
+            expect=tuple(_expectation(file, e, ns) for e in rec["expect"]),
             expected=rec["expected"],
             source=Source(file, rec.line),
         )
@@ -173,10 +176,26 @@ def _probe(file: str, rec: Rec, ns: str) -> Probe:
     )
 
 
-def _expectation(file: str, rec: Rec) -> Expectation:
+def _expectation(file: str, rec: Rec, ns: str) -> Expectation:
     kind, probe, why = rec["kind"], rec["probe"], rec.get("why")
     value = rec[kind]
     source = Source(file, rec.line)
+    if kind == "stat":
+        where = value["from"]
+        return ProxyStat(probe, where.get("namespace") or ns, where["selector"], value["name"],
+                         value["equals_status"], why, source)  # fmt: skip
+    if kind == "graph":
+        edges = tuple(
+            EdgeCheck(
+                e["from"],
+                e["to"],
+                tuple(e.get("versions") or ()),
+                e.get("requests") == "probe",
+                e["min"],
+            )
+            for e in value["edges"]
+        )
+        return GraphEdges(probe, value.get("namespace") or ns, edges, why, source)
     if kind == "only":
         return Only(probe, value, why, source)
     if kind == "all_of":

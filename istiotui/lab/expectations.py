@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from istiotui.lab import model as m
 from istiotui.lab.significance import binomial_two_sided, chi_square_goodness_of_fit
+from istiotui.mesh.traffic_graph import Graph, find
 from istiotui.traffic.stats import Response, Summary, describe_counts
 
 
@@ -152,3 +154,37 @@ def header_share(
         min_share <= share <= max_share,
         f"expected {shown} on {bounds}: on {hits} of {len(responses)} ({share:.1%})",
     )
+
+
+def stat_equals_status(name: str, added: int | None, summary: Summary, code: int) -> Verdict:
+    """A proxy statistic's gain while probing against the probe's count of one status."""
+    wanted = summary.statuses.get(code, 0)
+    short = name.rsplit(".", 1)[-1]
+    if added is None:
+        return Verdict(False, f"expected {short} to count the {wanted} × {code}: no such statistic")
+    return Verdict(
+        added == wanted,
+        f"expected {short} to gain the probe's {code}s ({wanted}): it gained {added}",
+    )
+
+
+def graph_edges(graph: Graph, checks: Sequence[m.EdgeCheck], responses: int) -> Verdict:
+    """The traffic graph's edges (what they gained while probing) against the checks."""
+    seen: list[str] = []
+    ok = True
+    for c in checks:
+        edges = [e for e in find(graph, c.source, c.destination) if not e.mirrored]
+        by_version = {e.destination.version: e.requests for e in edges}
+        total = sum(by_version.values())
+        missing = [v for v in c.versions if not by_version.get(v)]
+        shown = ", ".join(f"{v or '?'} {n}" for v, n in sorted(by_version.items())) or "none"
+        wanted = responses if c.requests_of_probe else c.min
+        fits = (total == wanted) if c.requests_of_probe else (total >= wanted)
+        ok = ok and fits and not missing
+        part = f"{c.source} → {c.destination}: {total} ({shown})"
+        if missing:
+            part += f", no requests to {', '.join(missing)}"
+        if not fits:
+            part += f", expected {'' if c.requests_of_probe else 'at least '}{wanted}"
+        seen.append(part)
+    return Verdict(ok, "; ".join(seen))

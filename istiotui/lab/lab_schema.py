@@ -273,6 +273,33 @@ EXPECTATION_KINDS: dict[str, Spec] = {
 }
 
 
+EDGE = Record(
+    {
+        "from": Field(Str(), required=True),
+        "to": Field(Str(), required=True),
+        "versions": Field(ListOf(Str(), min_items=1)),
+        "requests": Field(Enum("probe")),
+        "min": Field(Number(integer=True, ge=0), default=1),
+    }
+)
+EXPECTATION_KINDS["stat"] = Record(
+    {
+        "from": Field(
+            Record({"namespace": Field(NAMESPACE), "selector": Field(Str(), required=True)}),
+            required=True,
+        ),
+        "name": Field(Str(), required=True),
+        "equals_status": Field(Number(integer=True, ge=100, le=599), required=True),
+    }
+)
+EXPECTATION_KINDS["graph"] = Record(
+    {
+        "namespace": Field(NAMESPACE),
+        "edges": Field(ListOf(EDGE, min_items=1), required=True),
+    }
+)
+
+
 class ExpectationSpec(Spec):
     """`{probe: P, <one kind>: …, why: …}`; `confidence` goes with `shares` only."""
 

@@ -360,6 +360,47 @@ class HeaderShare:
     source: Source
 
 
+@dataclass(frozen=True)
+class ProxyStat:
+    """A statistic of the client pods' proxies (`pilot-agent request GET stats`): what it gained
+    while the probe ran equals the probe's count of one status (the UO 503s and the overflow
+    counter, say)."""
+
+    kind: ClassVar[str] = "stat"
+    probe: str
+    namespace: str
+    selector: str
+    name: str
+    equals_status: int
+    why: Text | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class EdgeCheck:
+    """One edge of the traffic graph: `app` or `app/version` at each end. `versions`: the
+    destination versions that must each have requests (their sum is what is counted);
+    `requests_of_probe`: that sum equals the probe's responses; else at least `min`."""
+
+    source: str
+    destination: str
+    versions: tuple[str, ...]
+    requests_of_probe: bool
+    min: int
+
+
+@dataclass(frozen=True)
+class GraphEdges:
+    """Edges the traffic graph (from the proxies' statistics) gained while the probe ran."""
+
+    kind: ClassVar[str] = "graph"
+    probe: str
+    namespace: str
+    edges: tuple[EdgeCheck, ...]
+    why: Text | None
+    source: Source
+
+
 Expectation = (
     Only
     | AllOf
@@ -371,6 +412,8 @@ Expectation = (
     | BodyLacks
     | LogLines
     | HeaderShare
+    | ProxyStat
+    | GraphEdges
 )
 
 

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from istiotui.cluster import proxy_stats
 from istiotui.cluster.connection import Connection
 from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
+from istiotui.mesh.traffic_graph import Graph
 from istiotui.traffic.vantage import Vantages
 
 
@@ -26,6 +28,7 @@ class Session:
     # (namespace, pod) → that proxy's Envoy config dump, when the wiring layer has a better way
     # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
     proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
+    envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
 
     def count_log_lines(self, source: m.LogSource) -> int:
         dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)
@@ -38,6 +41,23 @@ class Session:
             text = self.objects.logs(source.namespace, pod["metadata"]["name"], source.container)
             total += sum(1 for line in text.splitlines() if line.strip())
         return total
+
+    def graph_source(self) -> proxy_stats.Source:
+        """The local Envoy's admin when there is one (one request for every proxy), else each
+        pod's istio-proxy through exec."""
+        if self.envoy_admin:
+            return proxy_stats.AdminSource(self.envoy_admin)
+        return proxy_stats.ExecSource(self.connection.api_client)
+
+    def graph(self, namespace: str | None = None) -> Graph:
+        return proxy_stats.collect(self.objects, self.graph_source(), namespace)
+
+    def stat(self, namespace: str, selector: str, name: str) -> int | None:
+        """A statistic added up over the selected pods' proxies (`pilot-agent request GET
+        stats` in each, on every kind of cluster)."""
+        pods = [p for p in self.objects.list("v1", "Pod", namespace, selector or None)
+                if proxy_stats.has_proxy(p)]  # fmt: skip
+        return proxy_stats.stat_total(self.connection.api_client, pods, name)
 
     def close(self) -> None:
         self.vantages.close()  # port-forward listeners, on a real cluster

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from istiotui.lab import expectations as ex
 from istiotui.lab import model as m
+from istiotui.mesh.traffic_graph import Graph, delta
 from istiotui.traffic.classify import flag
 from istiotui.traffic.engine import ProbeRun, ProbeSpec, Target
 from istiotui.traffic.stats import Response
@@ -20,11 +22,22 @@ LogCounter = Callable[[m.LogSource], int]
 LOG_SETTLE_SECONDS = 5.0
 
 
+class ProxyReader(Protocol):
+    """The proxies' own statistics (the session reads them through `pilot-agent` in each pod)."""
+
+    def stat(self, namespace: str, selector: str, name: str) -> int | None: ...
+
+    def graph(self) -> Graph: ...
+
+
 @dataclass(frozen=True)
 class ProbeOutcome:
     probe: m.Probe
     run: ProbeRun
     log_lines_added: int | None
+    # What the proxies counted while the probe ran: per ProxyStat name, and the graph's delta.
+    stats_added: dict[str, int | None] = field(default_factory=dict)
+    graph_added: Graph | None = None
 
     def flags(self) -> dict[str, int]:
         """Envoy's response flags as the client could tell them (UO, NR, FI, …), counted."""
@@ -96,17 +109,40 @@ async def _settled_count(
     return last
 
 
+class _ProxySnapshot:
+    """The statistics a step's expectations on one probe read, before or after it ran."""
+
+    def __init__(self, step: m.Step, probe_id: str, proxies: ProxyReader | None) -> None:
+        mine = [e for e in step.expect if e.probe == probe_id]
+        self.stats = [e for e in mine if isinstance(e, m.ProxyStat)]
+        self.wants_graph = any(isinstance(e, m.GraphEdges) for e in mine)
+        self.proxies = proxies
+
+    async def take(self) -> tuple[dict[str, int | None], Graph | None]:
+        if self.proxies is None:
+            return {}, None
+        px = self.proxies
+        values = {}
+        for e in self.stats:
+            values[e.name] = await asyncio.to_thread(px.stat, e.namespace, e.selector, e.name)
+        graph = await asyncio.to_thread(px.graph) if self.wants_graph else None
+        return values, graph
+
+
 async def run_probes(
     step: m.Step,
     vantages: Vantages,
     count_logs: LogCounter | None = None,
     on_response: Callable[[m.Probe, Response], None] | None = None,
+    proxies: ProxyReader | None = None,
 ) -> list[ProbeOutcome]:
     outcomes = []
     for probe in step.probes:
         before = None
         if probe.logs is not None and count_logs is not None:
             before = await asyncio.to_thread(count_logs, probe.logs)
+        snapshot = _ProxySnapshot(step, probe.id, proxies)
+        stats_before, graph_before = await snapshot.take()
         callback = (lambda r, p=probe: on_response(p, r)) if on_response else None
         run = await probe_from(spec_of(probe), target_of(probe, vantages), callback)
         added = None
@@ -114,7 +150,15 @@ async def run_probes(
             want = _wanted_lines(step, probe.id)
             after = await _settled_count(count_logs, probe.logs, before, want)
             added = after - before
-        outcomes.append(ProbeOutcome(probe, run, added))
+        stats_after, graph_after = await snapshot.take()
+        stats_added = {
+            name: None if value is None else value - (stats_before.get(name) or 0)
+            for name, value in stats_after.items()
+        }
+        graph_added = (
+            delta(graph_after, graph_before) if graph_after and graph_before is not None else None
+        )
+        outcomes.append(ProbeOutcome(probe, run, added, stats_added, graph_added))
     return outcomes
 
 
@@ -162,6 +206,14 @@ def _verdict(e: m.Expectation, o: ProbeOutcome) -> ex.Verdict:
             return ex.count_between("log lines added", o.log_lines_added, low, high)
         case m.HeaderShare(name=name, value=value, min_share=low, max_share=high):
             return ex.header_share(rows, name, value, low, high)
+        case m.ProxyStat(name=name, equals_status=code):
+            if name not in o.stats_added:
+                return ex.Verdict(False, "no proxy statistics were read (no reader given)")
+            return ex.stat_equals_status(name, o.stats_added[name], s, code)
+        case m.GraphEdges(edges=edges, namespace=namespace):
+            if o.graph_added is None:
+                return ex.Verdict(False, "no traffic graph was read (no reader given)")
+            return ex.graph_edges(o.graph_added.only_namespace(namespace), edges, s.total)
     raise TypeError(f"unknown expectation {e!r}")
 
 
@@ -170,6 +222,7 @@ async def verify_step(
     vantages: Vantages,
     count_logs: LogCounter | None = None,
     on_response: Callable[[m.Probe, Response], None] | None = None,
+    proxies: ProxyReader | None = None,
 ) -> StepReport:
-    outcomes = await run_probes(step, vantages, count_logs, on_response)
+    outcomes = await run_probes(step, vantages, count_logs, on_response, proxies)
     return StepReport(step, tuple(outcomes), tuple(judge(step, outcomes)))

@@ -135,6 +135,7 @@ class LocalCluster:
                 await self.dataplane.start()
             finally:
                 self._standin = await standin
+            launcher.write_pilot_agent(self.state.root, self.dataplane.envoy.admin_url)
             self.installer.start()
         await self.controller.start()
 

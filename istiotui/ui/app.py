@@ -150,6 +150,11 @@ class IstioTui(App):
 
         open_explain(self)
 
+    def action_graph(self) -> None:
+        from istiotui.ui.screens.graph import GraphScreen
+
+        self.push_screen(GraphScreen(self.backend.graph if self.backend else None, self.lang))
+
     async def action_open_screen(self, name: str, action: str = "") -> None:
         """Open a screen of `SCREENS`, or run `action` on it when it is the one shown (a key
         meant for it does nothing more elsewhere)."""

@@ -27,6 +27,7 @@ from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.verify import StepReport, spec_of, target_of, verify_step
 from istiotui.mesh.diff import normalise
 from istiotui.mesh.summary import istio_version
+from istiotui.mesh.traffic_graph import Graph
 from istiotui.traffic.stats import Response
 from istiotui.traffic.vantage import probe as probe_from
 from istiotui.ui.store import TREE_KINDS, Key
@@ -134,12 +135,15 @@ class Backend:
         run = await probe_from(spec_of(probe), target, on_response)
         return run.responses, time.monotonic() - started
 
+    def graph(self) -> Graph:
+        """The traffic graph now, from the proxies' statistics (blocks: call from a thread)."""
+        return self.session.graph()
+
     async def verify(
         self, step: m.Step, on_response: Callable[[m.Probe, Response], None] | None = None
     ) -> StepReport:
-        return await verify_step(
-            step, self.session.vantages, self.session.count_log_lines, on_response
-        )
+        s = self.session
+        return await verify_step(step, s.vantages, s.count_log_lines, on_response, proxies=s)
 
 
 __all__ = ["Backend", "ClusterUnreachable", "Connector", "DiffResult"]

@@ -91,17 +91,11 @@ ACTIONS: tuple[UiAction, ...] = (
         screen=MAIN,
     ),
     UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
+    UiAction("view.graph", "g", "graph", "Grafo de tráfico", "Traffic graph", False),
     UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML", screen=MAIN),
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs", screen=MAIN),
-    UiAction(
-        "tree.explain",
-        "x",
-        "explain",
-        "Explicar una petición",
-        "Explain a request",
-        False,
-        screen=MAIN,
-    ),
+    # The app's (it reads the tree's selection, else the step's probe).
+    UiAction("tree.explain", "x", "explain", "Explicar una petición", "Explain a request", False),
     UiAction(
         "tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/", screen=MAIN
     ),

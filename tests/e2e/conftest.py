@@ -50,7 +50,10 @@ class LabRun:
 
     def verify(self, step_id: str) -> StepReport:
         step = self.reach(step_id)
-        return asyncio.run(verify_step(step, self.session.vantages, self.session.count_log_lines))
+        session = self.session
+        return asyncio.run(
+            verify_step(step, session.vantages, session.count_log_lines, proxies=session)
+        )
 
 
 def assert_passed(report: StepReport) -> None:

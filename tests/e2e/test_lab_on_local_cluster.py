@@ -13,12 +13,16 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
+import time
 import urllib.request
 
 import pytest
 
+from istiotui.cluster import proxy_stats as sources
 from istiotui.local.pilot.stats import proxy_stats
 from istiotui.mesh.summary import istio_version
+from istiotui.mesh.traffic_graph import delta, find
 
 from .conftest import LabRun, assert_passed
 
@@ -80,6 +84,56 @@ def test_the_install_leaves_istiod_and_the_gateways_as_istioctl_does(lab_run: La
     lab_run.reach("istio-ingress-clusterip")
     ingress = rows(kubectl(lab_run, "get", "svc", "-n", "istio-system"))["istio-ingressgateway"]
     assert ingress[1:2] + ingress[3:5] == ["ClusterIP", "<none>", "15021/TCP,80/TCP,443/TCP"]
+
+
+def test_the_graph_shows_bookinfo_from_the_sidecars(lab_run: LabRun) -> None:
+    assert_passed(lab_run.verify("observability-traffic"))
+    report = lab_run.verify("observability-graph")
+    assert_passed(report)
+    added = report.outcomes[0].graph_added
+    assert added is not None and "each istio-proxy" not in added.source
+    # The same graph read the way a real cluster is read (exec `pilot-agent request GET stats`
+    # in each istio-proxy) and from the local Envoy's admin at once: nothing is sent meanwhile.
+    s = lab_run.session
+    assert lab_run.envoy_admin is not None
+    by_admin = sources.collect(s.objects, sources.AdminSource(lab_run.envoy_admin), "bookinfo")
+    by_exec = sources.collect(s.objects, sources.ExecSource(s.connection.api_client), "bookinfo")
+    assert [(e.key, e.requests, e.errors) for e in by_exec.edges] == [
+        (e.key, e.requests, e.errors) for e in by_admin.edges
+    ]
+    pages = sum(e.requests for e in find(by_exec, "productpage", "details"))
+    assert pages >= 200  # both steps' 100 pages, cumulative since the proxies started
+    reviews = find(by_exec, "productpage", "reviews")
+    assert {e.destination.version for e in reviews} == {"v1", "v2", "v3"}
+    assert sum(e.requests for e in reviews) == pages
+    assert not find(by_exec, "reviews/v1", "ratings")
+    # Latency quantiles exist once Envoy has merged its histograms (its stats flush, 5 s).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        timed = find(sources.collect(s.objects, sources.AdminSource(lab_run.envoy_admin)),
+                     "productpage", "reviews")  # fmt: skip
+        if all(e.p50_ms is not None for e in timed):
+            break
+        time.sleep(0.5)
+    assert all(e.p50_ms is not None and e.p99_ms is not None for e in timed), timed
+    assert all(0 < e.p50_ms <= e.p99_ms for e in timed)  # type: ignore[operator]
+    # The CLI: the JSON the issue states, read from the same proxies.
+    env = {**os.environ, **lab_run.env}
+    out = subprocess.run(
+        [sys.executable, "-m", "istiotui", "graph", "-n", "bookinfo", "-o", "json", "--local"],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    doc = json.loads(out.stdout)
+    edge = next(
+        e for e in doc["edges"]
+        if e["source"]["app"] == "productpage" and e["destination"]["app"] == "details"
+    )  # fmt: skip
+    assert edge["source"] == {"namespace": "bookinfo", "app": "productpage", "version": "v1"}
+    assert {"requests", "errors", "p50_ms", "p99_ms", "flags"} <= set(edge)
+    assert edge["requests"] >= pages and edge["errors"] == 0 and edge["flags"] == {}
+    assert {"namespace": "bookinfo", "app": "ratings", "version": "v1", "kind": "workload"} in doc[
+        "nodes"
+    ]
 
 
 def test_without_virtual_services_every_reviews_version_answers(lab_run: LabRun) -> None:
@@ -170,6 +224,65 @@ def test_circuit_breaker_trips_with_three_connections(lab_run: LabRun) -> None:
     assert int(overflow.group(1)) > 0
 
 
+def test_the_ingress_gateway_is_a_source_like_any_other(lab_run: LabRun) -> None:
+    lab_run.reach("shift-v3")
+    before = lab_run.session.graph("bookinfo")
+    report = lab_run.verify("shift-v3")  # its pages come through the ingress gateway
+    added = delta(lab_run.session.graph("bookinfo"), before)
+    ingress = find(added, "istio-ingressgateway", "productpage")
+    assert ingress and ingress[0].source.namespace == "istio-system"
+    assert sum(e.requests for e in ingress) == report.outcomes[0].run.summary.total
+
+
+@needs_kubectl
+def test_pilot_agent_in_istio_proxy_answers_for_that_sidecar(lab_run: LabRun) -> None:
+    report = lab_run.verify("cb-proxy-stats")
+    assert_passed(report)
+    load = report.outcomes[0]
+    n503 = load.run.summary.statuses.get(503, 0)
+    stat = "cluster.outbound|8000||httpbin.default.svc.cluster.local.upstream_rq_pending_overflow"
+    assert n503 > 0 and load.stats_added == {stat: n503}
+    fortio = lab_run.session.objects.list("v1", "Pod", "default", "app=fortio")[0]
+    name = fortio["metadata"]["name"]
+
+    def agent(*args: str) -> str:
+        return kubectl(lab_run, "exec", name, "-c", "istio-proxy", "--", "pilot-agent", *args)
+
+    # Another proxy's id in front of an Istio name would mean the shared Envoy leaked through.
+    foreign = re.compile(r"[a-z0-9-]+\.[a-z0-9-]+\|(?:outbound|inbound|PassthroughCluster)")
+    stats = agent("request", "GET", "stats")
+    overflow = re.search(
+        r"^cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\."
+        r"upstream_rq_pending_overflow: (\d+)$", stats, re.M,
+    )  # fmt: skip
+    assert overflow is not None and int(overflow.group(1)) >= n503
+    assert foreign.search(stats) is None
+    clusters = agent("request", "GET", "clusters")
+    assert "outbound|8000||httpbin.default.svc.cluster.local::" in clusters
+    assert foreign.search(clusters) is None
+    listeners = agent("request", "GET", "listeners")
+    assert re.search(r"^0\.0\.0\.0_8000::", listeners, re.M), listeners
+    assert json.loads(agent("request", "GET", "server_info"))["state"] == "LIVE"
+    dump = agent("request", "GET", "config_dump")
+    assert "outbound|8000||httpbin.default.svc.cluster.local" in dump
+    assert foreign.search(dump) is None
+    json.loads(dump)
+    # Only the proxy's image has pilot-agent; nothing may change the Envoy every pod shares.
+    env = {"KUBECONFIG": str(lab_run.state / "kubeconfig"), "PATH": "/usr/bin:/bin",
+           "HOME": str(lab_run.state)}  # fmt: skip
+    assert KUBECTL is not None
+    argv = [KUBECTL, "exec", name, "-c", "fortio", "--", "pilot-agent", "request", "GET", "stats"]
+    app = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert app.returncode != 0 and "executable file not found" in app.stdout + app.stderr
+    post = subprocess.run([KUBECTL, "exec", name, "-c", "istio-proxy", "--", "pilot-agent",
+                           "request", "POST", "quitquitquit"], capture_output=True, text=True,
+                          env=env, timeout=60)  # fmt: skip
+    assert post.returncode != 0 and "shared by every pod" in post.stderr
+    # The graph says the same: fortio → httpbin with the breaker's UO flag.
+    edge = find(lab_run.session.graph("default"), "fortio", "httpbin")
+    assert edge and edge[0].flags.get("UO", 0) >= n503 and edge[0].errors >= n503
+
+
 @needs_kubectl
 def test_fortio_reports_sockets_and_warnings_as_fortio_does(lab_run: LabRun) -> None:
     lab_run.reach("cb-fortio-c3")
@@ -242,6 +355,15 @@ def test_mirroring_copies_every_request_to_v2(lab_run: LabRun) -> None:
     v1, v2 = sizes("v1"), sizes("v2")
     assert v1 and v2
     assert min(v2) > max(v1), (v1[-5:], v2[-5:])
+
+
+def test_the_graph_draws_mirrored_copies_apart(lab_run: LabRun) -> None:
+    lab_run.reach("mirror-to-v2")
+    graph = lab_run.session.graph("default")
+    mirrored = [e for e in find(graph, "curl", "httpbin/v2") if e.mirrored]
+    assert mirrored and mirrored[0].requests >= 10
+    assert not [e for e in find(graph, "curl", "httpbin/v2") if not e.mirrored]
+    assert [e for e in find(graph, "curl", "httpbin/v1") if not e.mirrored]
 
 
 def test_ingress_gateway_routes_status_and_delay_only(lab_run: LabRun) -> None:

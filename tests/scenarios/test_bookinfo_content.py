@@ -39,7 +39,13 @@ PART_A_STEPS = {
         "bookinfo-productpage",
         "bookinfo-coredns-restart",
     ],
-    "observability": ["observability-addons", "observability-kiali", "observability-traffic"],
+    "observability": [
+        "observability-addons-local",
+        "observability-addons",
+        "observability-kiali",
+        "observability-traffic",
+        "observability-graph",
+    ],
     "request-routing": [
         "routing-gateway",
         "routing-round-robin",

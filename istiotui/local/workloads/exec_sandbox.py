@@ -49,7 +49,7 @@ IMAGE_COMMANDS: dict[str, frozenset[str]] = {
     "curl": frozenset((*_BASICS, "curl")),
     "fortio": frozenset(("fortio",)),
     "httpbin": frozenset(_BASICS),
-    "proxy": frozenset((*_BASICS, "curl")),
+    "proxy": frozenset((*_BASICS, "curl", "pilot-agent")),
     "bookinfo": frozenset((*_BASICS, "curl")),
 }
 

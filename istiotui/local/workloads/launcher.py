@@ -33,6 +33,7 @@ _PASSED_ENV = (
     process_group.OWNER_ENV,
 )  # fmt: skip
 LOG_TAIL_BYTES = 4000
+PROXY_CONTAINER = "istio-proxy"
 
 
 class ContainerError(Exception):
@@ -75,20 +76,37 @@ class ContainerSpec:
         return images.resolve(self.image, self.pod_ip, self.command, self.args, self.env)
 
 
+def _write_script(script: Path, text: str) -> None:
+    if not script.exists() or script.read_text() != text:
+        tmp = script.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        tmp.replace(script)
+
+
 def tools_dir(root: Path) -> Path:
     """`<root>/bin` with `curl` and `fortio` commands that run this project's implementations,
     first on a pod's PATH, so that `sh -c 'curl …'` inside a pod finds them too."""
     directory = root / "bin"
     directory.mkdir(parents=True, exist_ok=True)
     for tool, module in images.EXEC_TOOLS.items():
-        script = directory / tool
         text = f'#!/bin/sh\nexec "{sys.executable}" -m {images.PKG}.{module} "$@"\n'
-        if not script.exists() or script.read_text() != text:
-            tmp = script.with_suffix(".tmp")
-            tmp.write_text(text)
-            tmp.chmod(0o755)
-            tmp.replace(script)
+        _write_script(directory / tool, text)
     return directory
+
+
+PILOT_AGENT = "pilot-agent"
+
+
+def write_pilot_agent(root: Path, admin_url: str) -> Path:
+    """`<root>/bin/pilot-agent`: istio-proxy's `pilot-agent request …` answered from this
+    cluster's Envoy admin (known once Envoy runs; its port changes from start to start)."""
+    script = tools_dir(root) / PILOT_AGENT
+    module = f"{images.PKG}.pilot_agent"
+    _write_script(
+        script, f'#!/bin/sh\nexec "{sys.executable}" -m {module} --admin {admin_url} "$@"\n'
+    )
+    return script
 
 
 def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -99,6 +117,8 @@ def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> 
     env.update(image_env or {})
     env.update(spec.env)
     env["HOSTNAME"] = spec.pod
+    if spec.container == PROXY_CONTAINER:  # what Istio's injector gives istio-proxy
+        env.update(POD_NAME=spec.pod, POD_NAMESPACE=spec.namespace, INSTANCE_IP=spec.pod_ip)
     env[outbound.POD_IP_ENV] = spec.pod_ip
     if spec.sidecar_ip:
         env[outbound.SIDECAR_ENV] = spec.sidecar_ip
@@ -319,6 +339,8 @@ async def start_exec(
     if not argv:
         raise ValueError("exec needs a command")
     impl = spec.implementation()
+    if argv[0].rsplit("/", 1)[-1] == PILOT_AGENT and impl.kind != "proxy":
+        raise FileNotFoundError(argv[0])  # only the proxy's image ships it
     env = pod_env(spec, impl.env)
     tools = tools_dir(spec.root)
     program = exec_sandbox.bwrap() if sandbox is not False else None

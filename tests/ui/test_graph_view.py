@@ -1,0 +1,82 @@
+"""The Graph view at fixed sizes on fixed data (two snapshots a second apart), and its keys."""
+
+from __future__ import annotations
+
+from ui_data import LARGE, SMALL, settle
+
+from istiotui.mesh.traffic_graph import Edge, Graph, Node, Workload
+from istiotui.ui.screens.graph import GraphScreen
+from istiotui.ui.widgets.graph_table import GraphTable
+
+SOURCE = "the local Envoy's admin, per sidecar"
+PAGE = Workload("bookinfo", "productpage", "v1")
+INGRESS = Workload("istio-system", "istio-ingressgateway")
+FORTIO = Workload("default", "fortio")
+HTTPBIN = Workload("default", "httpbin", "v1")
+HTTPBIN_V2 = Workload("default", "httpbin", "v2")
+CURL = Workload("default", "curl")
+
+
+def _graph(scale: int) -> Graph:
+    """Bookinfo, the circuit breaker and the mirror as the proxies would count them."""
+
+    def reviews(v: str, n: int) -> Edge:
+        return Edge(PAGE, Workload("bookinfo", "reviews", v), n * scale, 0, 4.2, 11.0)
+
+    edges = (
+        Edge(INGRESS, PAGE, 30 * scale, 0, 18.0, 52.0),
+        Edge(PAGE, Workload("bookinfo", "details", "v1"), 30 * scale, 0, 1.6, 4.9),
+        reviews("v1", 10), reviews("v2", 9), reviews("v3", 11),
+        Edge(Workload("bookinfo", "reviews", "v2"), Workload("bookinfo", "ratings", "v1"),
+             9 * scale, 0, 1.1, 3.0),
+        Edge(FORTIO, HTTPBIN, 30 * scale, 19 * scale, 0.9, 6.5, {"UO": 19 * scale}),
+        Edge(CURL, HTTPBIN, 10 * scale, 0, 2.0, 5.0),
+        Edge(CURL, HTTPBIN_V2, 10 * scale, 0, 2.2, 5.5, mirrored=True),
+    )  # fmt: skip
+    nodes = tuple(Node(w, "workload") for w in sorted({e.source for e in edges}))
+    return Graph(nodes, edges, SOURCE, 9)
+
+
+async def _shown(pilot) -> None:
+    await settle(pilot)
+    screen = GraphScreen(None, "en")
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    screen.show(_graph(1), 100.0)
+    screen.show(_graph(2), 101.0)  # a second later: every edge doubled
+    await pilot.press("j", "j", "j", "j", "j", "j")  # down to fortio → httpbin
+    await settle(pilot)
+
+
+def test_graph_view_small(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=_shown)
+
+
+def test_graph_view_large(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=LARGE, run_before=_shown)
+
+
+async def test_keys_move_between_edges_and_the_detail_follows(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("g")  # the app's binding opens the view (offline: no numbers yet)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        screen.show(_graph(1), 0.0)
+        screen.show(_graph(3), 2.0)
+        table = screen.query_one(GraphTable)
+        await pilot.press("j", "j")
+        assert table.selected is not None and table.selected.destination.app == "reviews"
+        await pilot.press("k")
+        assert table.selected.destination.app == "details"
+        assert screen.rates is not None and screen.rates[table.selected.key] == 30.0
+        detail = str(screen.query_one("#graph-detail").render())
+        assert "requests 90" in detail and "rps 30.00" in detail
+        # A refresh keeps the cursor on its edge; edges fewer than before do not lose it.
+        screen.show(_graph(4), 3.0)
+        assert table.selected.destination.app == "details"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, GraphScreen)
