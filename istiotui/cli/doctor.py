@@ -13,7 +13,7 @@ from typing import Any
 
 from istiotui.cli import doctor_checks as checks
 from istiotui.cli import exit_codes
-from istiotui.cli.completion import complete_contexts
+from istiotui.cli.completers import complete_contexts
 from istiotui.cli.doctor_checks import Check
 from istiotui.cli.flags import takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data

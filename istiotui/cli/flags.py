@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from istiotui.cli.completion import complete_contexts
+from istiotui.cli.completers import complete_contexts
 
 # The context name of the embedded local cluster in its own kubeconfig.
 LOCAL_CONTEXT = "istiotui-local"

@@ -11,7 +11,7 @@ import textwrap
 from typing import Any, TextIO
 
 from istiotui.cli import exit_codes
-from istiotui.cli.completion import complete_step_ids
+from istiotui.cli.completers import complete_step_ids
 from istiotui.cli.flags import add_lang_flag, takes
 from istiotui.cli.output import add_output_flag, emit, wants_data
 from istiotui.lab.describe import action_details, action_line, expectation_line, probe_line

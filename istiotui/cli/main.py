@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from istiotui import __version__, settings
 from istiotui.cli import exit_codes, logs
-from istiotui.cli.completion import autocomplete
 from istiotui.cli.flags import settle
 
 # Modules of istiotui.cli, in the order their commands appear in --help.
@@ -58,7 +57,9 @@ def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, a
     would otherwise all load before the lab's first frame; anything else the light parser does not
     take (a command, a typo, help) goes to the full one, so its answers and errors are unchanged."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not any(a.startswith(("-h", "--h")) for a in argv):
+    # A completion request (argcomplete's protocol) needs the full parser: the light one would
+    # start the lab instead.
+    if "_ARGCOMPLETE" not in os.environ and not any(a.startswith(("-h", "--h")) for a in argv):
         light = build_parser(commands=False)
         try:
             args, rest = light.parse_known_args(argv)
@@ -69,6 +70,8 @@ def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, a
             settle(light, args)
             return light, args
     parser = build_parser()
+    from istiotui.cli.completers import autocomplete  # a command's module: not on the lab's path
+
     autocomplete(parser)  # the shell asking for Tab's candidates: answered, then exit
     args = parser.parse_args(argv)
     settle(parser, args)

@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from istiotui.cli import exit_codes
-from istiotui.cli.completion import complete_step_ids
+from istiotui.cli.completers import complete_step_ids
 from istiotui.cli.ending import Ending
 from istiotui.cli.flags import LOCAL_CONTEXT, add_cluster_flags, add_lang_flag
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from istiotui.cli.completion import complete_step_ids
+from istiotui.cli.completers import complete_step_ids
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, add_lang_flag, takes
 from istiotui.cli.output import add_output_flag
 
