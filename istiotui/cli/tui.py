@@ -74,6 +74,15 @@ def _run(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
     if args.step and not lab.has_step(args.step):
         print(f"istiotui: unknown step {args.step!r} (see `istiotui lab list`)", file=sys.stderr)
         return exit_codes.USAGE
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal Textual has nothing to read keys from or draw on: it would spin
+        # (and start a local cluster) with nobody to see it.
+        print(
+            "istiotui: the full-screen lab needs a terminal (stdin and stdout); in a script use "
+            "its commands: `istiotui lab list`, `istiotui verify STEP`, `istiotui --help`",
+            file=sys.stderr,
+        )
+        return exit_codes.USAGE
     hint = LOCAL_CONTEXT if args.local else (args.context or "offline")
     app = IstioTui(
         lab,

@@ -73,6 +73,16 @@ class RouteFile:
         return f"{self.stat_scope}.update_rejected"
 
 
+def _routed(table: dict[str, Any]) -> bool:
+    """Whether a route table is one that VirtualServices shape (a sidecar's outbound port, a
+    gateway's server) and so gets a file of its own. Each file is an RDS subscription, and Envoy
+    gives each subscription an inotify instance of the user's 128 (fs.inotify.max_user_instances):
+    the health, inbound and node tables, which change only with pods and Services, stay inline in
+    their listener."""
+    name = str(table.get("name", ""))
+    return not (name == "health" or name.startswith(("inbound|", "node_")))
+
+
 def split_routes(
     listeners: list[dict[str, Any]], rds_dir: Path
 ) -> tuple[list[dict[str, Any]], dict[str, RouteFile]]:
@@ -84,6 +94,8 @@ def split_routes(
             for f in chain.get("filters") or []:
                 config = f.get("typed_config") or {}
                 if f.get("name") != HCM or "route_config" not in config:
+                    continue
+                if not _routed(config["route_config"]):
                     continue
                 table = config.pop("route_config")
                 # The stat prefix is per proxy and port; the ingress address's listener shares

@@ -30,6 +30,12 @@ _HOST = re.compile(
     r"^(?:(?P<proxy>[^|\s:]+)\|)?(?P<cluster>outbound\|\d+\|[^|]*\|[^:\s]+)::"
     r"(?P<ip>[\d.]+|\[[^\]]+\]):(?P<port>\d+)::(?P<stat>rq_total|rq_error|rq_success)::(?P<n>\d+)$"
 )
+# `…::127.30.0.5:9080::hostname::127.10.0.5`: the endpoint's hostname, which the local cluster's
+# pilot sets to the pod's address where the endpoint is the pod's sidecar (its inbound side).
+_HOSTNAME = re.compile(
+    r"^(?:(?P<proxy>[^|\s:]+)\|)?(?P<cluster>outbound\|\d+\|[^|]*\|[^:\s]+)::"
+    r"(?P<ip>[\d.]+|\[[^\]]+\]):(?P<port>\d+)::hostname::(?P<name>[\d.]+)$"
+)
 
 # Envoy's cluster counters that stand for one of Istio's response flags (access-log letters).
 FLAG_COUNTERS = {
@@ -114,12 +120,21 @@ def parse_stats(text: str, out: ProxyClusters | None = None) -> ProxyClusters:
 def parse_clusters(text: str, out: ProxyClusters | None = None) -> ProxyClusters:
     """Per-endpoint request counters from `/clusters` text, added to `out`'s clusters."""
     out = {} if out is None else out
+    pods: dict[tuple[str | None, str, str], str] = {}  # an endpoint's address → its pod's
+    counts: list[tuple[str | None, str, str, str, int]] = []
     for line in text.splitlines():
-        m = _HOST.match(line.strip())
-        if m is None:
-            continue
-        stats = _entry(out, m.group("proxy"), m.group("cluster"))
-        stats.hosts.setdefault(m.group("ip").strip("[]"), {})[m.group("stat")] = int(m.group("n"))
+        line = line.strip()
+        if (named := _HOSTNAME.match(line)) is not None:
+            key = (named.group("proxy"), named.group("cluster"), named.group("ip").strip("[]"))
+            pods[key] = named.group("name")
+        elif (m := _HOST.match(line)) is not None:
+            ip = m.group("ip").strip("[]")
+            counts.append(
+                (m.group("proxy"), m.group("cluster"), ip, m.group("stat"), int(m.group("n")))
+            )
+    for proxy, cluster, ip, stat, n in counts:
+        stats = _entry(out, proxy, cluster)
+        stats.hosts.setdefault(pods.get((proxy, cluster, ip), ip), {})[stat] = n
     return out
 
 

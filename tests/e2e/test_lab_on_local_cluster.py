@@ -312,6 +312,7 @@ def test_fortio_reports_sockets_and_warnings_as_fortio_does(lab_run: LabRun) -> 
 
 
 def test_probe_command_from_a_pod(lab_run: LabRun, capsys, monkeypatch) -> None:
+    from istiotui.cli import exit_codes
     from istiotui.cli.main import main
 
     for key, value in lab_run.env.items():
@@ -322,8 +323,9 @@ def test_probe_command_from_a_pod(lab_run: LabRun, capsys, monkeypatch) -> None:
     argv = ["probe", "http://httpbin:8000/get", "--from", f"default/{fortio}", "-n", "5"]
     assert main([*argv, "--local"]) == 0
     assert "Code 200 : 5 (100.0 %)" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="no pod nope in namespace default"):
-        main(["probe", "http://httpbin:8000/get", "--from", "default/nope", "--local"])
+    code = main(["probe", "http://httpbin:8000/get", "--from", "default/nope", "--local"])
+    assert code == exit_codes.FAILED
+    assert "no pod nope in namespace default" in capsys.readouterr().err
 
 
 def test_no_request_reaches_httpbin_before_the_learners(lab_run: LabRun) -> None:

@@ -4,6 +4,7 @@ reads it; anything else is the full parser's to answer."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -77,3 +78,18 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse(["--help"])
     assert "lab" in capsys.readouterr().out.split("positional arguments")[1]
+
+
+def test_the_lab_without_a_terminal_says_so_and_starts_nothing(tmp_path) -> None:
+    env = {**os.environ, "ISTIOTUI_STATE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "istiotui"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "needs a terminal" in done.stderr
+    assert not (tmp_path / "local").exists()  # no local cluster was started

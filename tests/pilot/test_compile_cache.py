@@ -98,3 +98,28 @@ def test_objects_without_resource_version_are_read_every_time(tmp_path: Path) ->
     config = compile_mesh(objects, options, cache)
     same(config, compile_mesh(objects, options))
     assert any("127.10.0.200" in text for text in config.texts()[1])
+
+
+def test_the_mesh_configs_outbound_policy_rebuilds_the_listeners(tmp_path: Path) -> None:
+    # A kept listener that still sent an external host to PassthroughCluster after the install
+    # switched to REGISTRY_ONLY would name a cluster that is gone (NC instead of BlackHole's UH).
+    options = PilotOptions(
+        log_dir=tmp_path / "logs", external_hosts={"edition.cnn.com": ("127.250.0.9", 443)}
+    )
+    operator = {
+        "apiVersion": "install.istio.io/v1alpha1",
+        "kind": "IstioOperator",
+        "metadata": {"name": "installed-state", "namespace": "istio-system",
+                     "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"meshConfig": {"outboundTrafficPolicy": {"mode": "ALLOW_ANY"}}},
+    }  # fmt: skip
+    objects = versioned([*bookinfo(), operator])
+    cache = CompileCache()
+    allow = compile_mesh(objects, options, cache)
+    assert any("PassthroughCluster|edition.cnn.com" in c["name"] for c in allow.clusters)
+    live = named(objects, "IstioOperator", "installed-state")
+    live["spec"]["meshConfig"]["outboundTrafficPolicy"]["mode"] = "REGISTRY_ONLY"
+    bump(live)
+    registry_only = compile_mesh(objects, options, cache)
+    same(registry_only, compile_mesh(objects, options))
+    assert not any("PassthroughCluster|" in c["name"] for c in registry_only.clusters)

@@ -164,10 +164,10 @@ def _endpoint(address: str, port: int, shown: str | None = None) -> dict[str, An
     # The declared address, for the access log's upstream host column (see filters.py): a pod
     # reached through its sidecar's inbound side still shows as the pod.
     declared = {METADATA_NS: {"address": f"{shown or address}:{port}"}}
-    return {
-        "endpoint": {"address": {"socket_address": where}},
-        "metadata": {"filter_metadata": declared},
-    }
+    endpoint: dict[str, Any] = {"address": {"socket_address": where}}
+    if shown:  # `/clusters` names the pod beside the sidecar's address (the traffic graph reads it)
+        endpoint["hostname"] = shown
+    return {"endpoint": endpoint, "metadata": {"filter_metadata": declared}}
 
 
 def pod_port(pod: Pod, target: int | str) -> int | None:

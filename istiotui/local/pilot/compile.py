@@ -136,8 +136,15 @@ def _compile(mesh: Mesh, options: PilotOptions, cache: CompileCache | None) -> E
     cluster_texts: dict[int, str] = {}  # id(cluster) → its canonical JSON
     config_key = ""
     if cache is not None:
+        # Everything a proxy's listeners are made of besides its own pod (the mesh config's
+        # outbound policy decides between passthrough and blackhole chains).
         config_key = fingerprint(
-            mesh.services, mesh.gateways, mesh.virtual_services, mesh.destination_rules, options
+            mesh.services,
+            mesh.gateways,
+            mesh.virtual_services,
+            mesh.destination_rules,
+            mesh.outbound_policy,
+            options,
         )
         ctx.build_cluster = _cached_clusters(cache, cluster_texts)
     for pod in ctx.mesh.pods:
