@@ -193,10 +193,20 @@ class EnvoySupervisor:
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with self._http().get(f"{self.admin_url}/ready") as resp:
                     if resp.status == 200:
+                        self._pin_admin_port()
                         self._ready.set()
                         return
             await asyncio.sleep(0.05)
         raise EnvoyError(f"envoy did not become ready within {timeout:.0f}s; see {self.log_path}")
+
+    def _pin_admin_port(self) -> None:
+        """A restart keeps the admin port the first start found free: `server.json`, the
+        pods' `pilot-agent` and the graph read it once, and the dead Envoy has let it go."""
+        if self.requested_admin_port == 0 and self.admin_port:
+            self.requested_admin_port = self.admin_port
+            bootstrap = dynamic_bootstrap(self.admin_port, self.lds_path, self.cds_path)
+            text = json.dumps(bootstrap, indent=1)
+            (self.dir / "bootstrap.json").write_text(text, encoding="utf-8")
 
     def _read_admin_address(self) -> bool:
         """The admin port Envoy chose, once it has written it ("127.0.0.1:PORT")."""

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster(start_local_cluster) -> Iterator[Any]:
-    yield start_local_cluster("cli-output")
+    cluster = start_local_cluster("cli-output")
+    yield cluster
+    cluster.stop()
 
 
 def run(cluster: Any, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -149,6 +149,7 @@ def walk(start_local_cluster, tmp_path_factory) -> Iterator[Walk]:
         yield state
     finally:
         state.close()
+        cluster.stop()
 
 
 def _id(step: dict[str, Any]) -> str:

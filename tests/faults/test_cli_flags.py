@@ -9,6 +9,7 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,13 +50,17 @@ steps:
 
 
 @pytest.fixture(scope="module")
-def here(start_local_cluster) -> LocalClusterHandle:
-    return start_local_cluster("flags-here", data_plane=False)
+def here(start_local_cluster) -> Iterator[LocalClusterHandle]:
+    cluster = start_local_cluster("flags-here", data_plane=False)
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="module")
-def other(start_local_cluster) -> LocalClusterHandle:
-    return start_local_cluster("flags-other", data_plane=False)
+def other(start_local_cluster) -> Iterator[LocalClusterHandle]:
+    cluster = start_local_cluster("flags-other", data_plane=False)
+    yield cluster
+    cluster.stop()
 
 
 def istiotui(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

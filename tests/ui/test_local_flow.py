@@ -79,6 +79,7 @@ def local_env(start_local_cluster, lab) -> Iterator:  # the cluster's LocalClust
             yield cluster
         finally:
             session.close()
+            cluster.stop()
 
 
 async def wait_until(pilot, condition, seconds: float, what: str) -> None:
