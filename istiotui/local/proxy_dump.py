@@ -107,6 +107,7 @@ def proxy_status(state_root: Path, admin_url: str) -> list[dict[str, str]]:
     pushed: dict[str, dict[str, str | None]] = {}
     for lis in listeners:
         proxy = str(lis.get("name", "")).split("|", 1)[0]
+        pushed.setdefault(proxy, {})  # a proxy whose route tables are all inline is listed too
         for chain in lis.get("filter_chains") or []:
             for f in chain.get("filters") or []:
                 rds = (f.get("typed_config") or {}).get("rds") or {}

@@ -43,9 +43,12 @@ def _addresses(load_assignment: dict[str, Any]) -> list[str]:
     out = []
     for locality in load_assignment.get("endpoints") or []:
         for lb in locality.get("lb_endpoints") or []:
-            sock = ((lb.get("endpoint") or {}).get("address") or {}).get("socket_address") or {}
+            endpoint = lb.get("endpoint") or {}
+            sock = (endpoint.get("address") or {}).get("socket_address") or {}
             if "address" in sock:
-                out.append(f"{sock['address']}:{sock.get('port_value', 0)}")
+                # A hostname names the pod behind a sidecar's address (the local cluster's way in).
+                address = endpoint.get("hostname") or sock["address"]
+                out.append(f"{address}:{sock.get('port_value', 0)}")
     return out
 
 
