@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from istiotui.cli import exit_codes
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data
+
+if TYPE_CHECKING:
+    from istiotui.lab.session import Session
 
 PROG = "istiotui explain"
 
@@ -74,9 +78,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps.set_defaults(func=run_proxy_status)
 
 
-def run_proxy_status(args: argparse.Namespace) -> int:
+def _session(args: argparse.Namespace, prog: str) -> Session | None:
+    """The session the flags ask for, its notes printed; None (said) when no cluster answers."""
     from istiotui.cli.session import open_session, print_notes
     from istiotui.cluster.connection import ClusterUnreachable
+
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return None
+    print_notes(session, prog)
+    return session
+
+
+def run_proxy_status(args: argparse.Namespace) -> int:
     from istiotui.cluster.kind import ClusterKind
     from istiotui.local import daemon
     from istiotui.local.proxy_dump import ProxyDumpError, proxy_status
@@ -84,12 +100,9 @@ def run_proxy_status(args: argparse.Namespace) -> int:
     from istiotui.mesh.explain.summary import table
 
     prog = "istiotui proxy-status"
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    session = _session(args, prog)
+    if session is None:
         return exit_codes.UNREACHABLE
-    print_notes(session, prog)
     kind = session.cluster
     session.close()
     if kind != ClusterKind.LOCAL:
@@ -110,19 +123,14 @@ def run_proxy_status(args: argparse.Namespace) -> int:
 
 
 def run_proxy_config(args: argparse.Namespace) -> int:
-    from istiotui.cli.session import open_session, print_notes
-    from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.explain import ExplainError, proxy_config
     from istiotui.mesh.explain.summary import TYPES, rows, table
 
     prog = "istiotui proxy-config"
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    session = _session(args, prog)
+    if session is None:
         return exit_codes.UNREACHABLE
-    print_notes(session, prog)
     try:
         proxy, cfg = proxy_config(session, args.pod, args.namespace)
     except (ExplainError, ClusterError) as exc:
@@ -141,8 +149,6 @@ def run_proxy_config(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from istiotui.cli.session import open_session, print_notes
-    from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.errors import LoaderError
     from istiotui.lab.explain import (
@@ -165,12 +171,9 @@ def run(args: argparse.Namespace) -> int:
         lab = load_lab()
     except LoaderError:
         lab = None  # file:line is a nicety; a broken lab does not stop the explanation
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+    session = _session(args, PROG)
+    if session is None:
         return exit_codes.UNREACHABLE
-    print_notes(session, PROG)
     try:
         proxy, e = explain_request(
             session, args.url, headers, from_ref=args.from_ref, namespace=args.namespace,
