@@ -54,9 +54,12 @@ def run(args: argparse.Namespace) -> int:
     ending = Ending([lambda: _settle_local_start(app_box[0] if app_box else None), _exit_hooks])
     ending.install()
     try:
-        return _run(args, ending, app_box)
+        code = _run(args, ending, app_box)
     finally:
         ending.restore()
+    # Ended by a signal: the shell's 128+N whether the app shut down in time or the timer ended
+    # it (exit_codes.SIGNALLED), so a script sees one code for one cause.
+    return exit_codes.SIGNALLED + ending.signalled if ending.signalled else code
 
 
 def _run(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
