@@ -2,9 +2,10 @@
 
 The explanations are read from the local Envoy's real configuration dump (restricted to the
 proxy), and `--send` checks them against what the same proxy then did (its access log line).
-This module runs after the lab's walk (test_lab_on_local_cluster.py) on the same cluster: a step
-already done there is played again (its cleanup, then its actions) so the cluster is in that
-step's state; a step not done yet is reached as usual.
+This module runs after the lab's walk (test_lab_on_local_cluster.py; conftest.py orders them)
+on the same cluster: a step already done there is played again (its cleanup, then its actions)
+so the cluster is in that step's state; a step not done yet is reached as usual. Alone, it
+reaches each step from a fresh cluster.
 """
 
 from __future__ import annotations
