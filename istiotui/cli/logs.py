@@ -19,16 +19,20 @@ from pathlib import Path
 
 from istiotui import settings
 
+VERBOSE = "verbose_"  # + the parser's depth: `-v` counts at each level, summed
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def add_flags(parser: argparse.ArgumentParser) -> None:
-    """The two flags on `parser` and on every subcommand's parser below it."""
+def add_flags(parser: argparse.ArgumentParser, depth: int = 0) -> None:
+    """The two flags on `parser` and on every subcommand's parser below it. Each level counts
+    `-v` under a name of its own: argparse copies a subcommand's namespace over the main one, so
+    one shared name would keep only the count after the command (`-v lab list -v` = 1)."""
     group = parser.add_argument_group("logging (before or after COMMAND)")
     group.add_argument(
         "-v",
         "--verbose",
         action="count",
+        dest=f"{VERBOSE}{depth}",
         default=argparse.SUPPRESS,
         help="say more: -v info, -vv debug",
     )
@@ -42,7 +46,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:  # argparse keeps subcommands there; no public accessor
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):  # aliases share a parser
-                add_flags(sub)
+                add_flags(sub, depth + 1)
 
 
 def level_name(args: argparse.Namespace) -> str | None:
@@ -50,7 +54,7 @@ def level_name(args: argparse.Namespace) -> str | None:
     given = getattr(args, "log_level", None)
     if given:
         return given
-    verbose = getattr(args, "verbose", 0) or 0
+    verbose = sum(n or 0 for k, n in vars(args).items() if k.startswith(VERBOSE))
     if verbose:
         return "info" if verbose == 1 else "debug"
     return settings.LOG_LEVEL.get()

@@ -33,6 +33,8 @@ def levels(stderr: str) -> set[str]:
         (["-v", "lab", "list"], {}, {"INFO"}),
         (["lab", "list", "-v"], {}, {"INFO"}),
         (["lab", "-vv", "list"], {}, {"INFO", "DEBUG"}),
+        (["-v", "lab", "list", "-v"], {}, {"INFO", "DEBUG"}),  # counted wherever written
+        (["-v", "lab", "-v", "list"], {}, {"INFO", "DEBUG"}),
         (["--log-level", "debug", "lab", "show", "vms-up"], {}, {"INFO", "DEBUG"}),
         (["lab", "show", "vms-up", "--log-level", "ERROR"], {}, set()),
         (["lab", "list"], {"ISTIOTUI_LOG_LEVEL": "info"}, {"INFO"}),
@@ -67,7 +69,7 @@ def test_the_app_logs_to_a_file_not_the_terminal(tmp_path: Path) -> None:
     saved = (root.handlers[:], root.level, os.environ.get("ISTIOTUI_LOG_LEVEL"))
     try:
         log_file = tmp_path / "state" / "istiotui.log"
-        assert logs.setup(argparse.Namespace(verbose=2), log_file) == "debug"
+        assert logs.setup(argparse.Namespace(verbose_0=2), log_file) == "debug"
         logging.getLogger("istiotui.test").debug("written to the file")
         for handler in root.handlers:
             handler.flush()
