@@ -5,21 +5,15 @@ without running any exit code). A Vagrantfile that sleeps in `vagrant halt` stan
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import shutil
 import signal
-import struct
-import subprocess
-import sys
-import termios
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from faults.pty_terminal import Terminal, wait_for
 from ui_data import LARGE, SMALL, settle
 
 from istiotui.ui.screens.environment import ENVIRONMENT, EnvironmentScreen
@@ -115,14 +109,6 @@ async def test_a_signal_exits_the_app_normally(make_app, sig: signal.Signals) ->
     assert signal.getsignal(sig) == before  # handed back when the app ended
 
 
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
 def vagrants_in(folder: Path, command: str = "halt") -> list[int]:
     """`vagrant <command>` processes working in `folder` (Vagrant runs there)."""
     found = []
@@ -135,56 +121,6 @@ def vagrants_in(folder: Path, command: str = "halt") -> list[int]:
             except OSError:
                 continue
     return found
-
-
-class Terminal:
-    """istiotui in a pseudo-terminal of 80×24, its output collected by a thread."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        self.fd = master
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "istiotui", *argv],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.output = bytearray()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def shows(self, text: str) -> bool:
-        return text.encode() in self.output
-
-    def type(self, keys: str) -> None:
-        os.write(self.fd, keys.encode())
-
-    def hang_up(self) -> None:
-        """The terminal goes away (a closed MobaXterm tab)."""
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.hang_up()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
