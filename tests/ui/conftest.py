@@ -79,3 +79,16 @@ def make_app(lab: m.Lab, tmp_path: Path) -> Iterator[Callable[..., RecordingApp]
     yield make
     for app in made:
         assert not app.crashes, f"a worker failed: {app.crashes!r}"
+
+
+# For the modules whose tests attach to a local cluster: each defines its own module-scoped
+# `local_cluster` (its name and parts), these read whichever the requesting module has.
+@pytest.fixture
+def local_state(local_cluster) -> Path:
+    return local_cluster.state
+
+
+@pytest.fixture
+def on_local(local_cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in local_cluster.env.items():  # `--local` attaches to it
+        monkeypatch.setenv(key, value)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_data import LARGE, settle
+from ui_data import LARGE, settle, wait_until
 
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
@@ -80,14 +80,6 @@ def local_env(start_local_cluster, lab) -> Iterator:  # the cluster's LocalClust
         finally:
             session.close()
             cluster.stop()
-
-
-async def wait_until(pilot, condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.1)
 
 
 async def test_apply_probe_verdict_on_the_local_cluster(

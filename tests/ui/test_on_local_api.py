@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
-from ui_data import LARGE, settle
+from ui_data import LARGE, settle, wait_until
 
 from istiotui.cli.tui import connector_for
 from istiotui.lab import model as m
@@ -29,25 +28,6 @@ LOCAL = argparse.Namespace(local=True, context=None, kubeconfig=None)
 def local_cluster(start_local_cluster):
     # The API alone (no Envoy, no processes): these tests apply, watch and read objects.
     return start_local_cluster("tui-api", data_plane=False)
-
-
-@pytest.fixture
-def local_state(local_cluster) -> Path:
-    return local_cluster.state
-
-
-@pytest.fixture
-def on_local(local_cluster, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in local_cluster.env.items():  # `--local` attaches to it
-        monkeypatch.setenv(key, value)
-
-
-async def wait_until(pilot, condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def walk_nodes(node):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import pytest
 from ui_data import LARGE, SMALL, settle
@@ -26,17 +25,6 @@ DEADLINE_S = 30.0
 @pytest.fixture(scope="module")
 def local_cluster(start_local_cluster):
     return start_local_cluster("tui-loss", data_plane=False)
-
-
-@pytest.fixture
-def local_state(local_cluster) -> Path:
-    return local_cluster.state
-
-
-@pytest.fixture
-def on_local(local_cluster, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in local_cluster.env.items():  # `--local` attaches to it
-        monkeypatch.setenv(key, value)
 
 
 async def wait_until(pilot, condition, what: str) -> None:

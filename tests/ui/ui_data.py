@@ -7,6 +7,7 @@ computed by the real diff, analysis and judging code over these fixed inputs.
 from __future__ import annotations
 
 import copy
+import time
 
 from istiotui.cluster.watch import WatchEvent
 from istiotui.lab import model as m
@@ -217,3 +218,12 @@ async def settle(pilot, deadline_pauses: int = 200) -> None:
             break
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+async def wait_until(pilot, condition, seconds: float, what: str) -> None:
+    """Let the app run until `condition` holds; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
