@@ -1,10 +1,10 @@
 """A step's text drawn without Textual's Markdown: what the first frame shows.
 
-Textual's Markdown costs ≈ 35 ms to import (markdown-it, pygments) and as much again to build
-its blocks, all before the first frame. This draws the same text from a few plain `Static`s —
-the title, the prose, each code block — styled like the Markdown's blocks (theme colours,
-margins); `StepView` puts the Markdown in its place once the screen has been drawn. It reads
-what `step_markdown` writes and the lab's texts use: headings, paragraphs, `-`/`1.` lists,
+Textual's Markdown costs ≈ 30 ms to import (markdown-it, pygments) and more than that to build
+and lay out its blocks, all before the first frame. This draws the same text from a few plain
+`Static`s — the title, the prose, each code block — styled like the Markdown's blocks (theme
+colours, margins); `StepView` puts the Markdown in its place once the screen has been drawn. It
+reads what `step_markdown` writes and the lab's texts use: headings, paragraphs, `-`/`1.` lists,
 fenced code, `code`, *em*, **strong** and [links](…); anything else shows as written.
 """
 
