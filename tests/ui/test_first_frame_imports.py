@@ -89,7 +89,7 @@ app.after_first_frame.append(at_first_frame)
 
 
 async def run() -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         for _ in range(100):  # until the deferred widgets are in (bounded; no sleeps)
             await pilot.pause()
             if app.main_screen.query("#step > Markdown") and app.main_screen.query("#traffic"):
@@ -103,11 +103,11 @@ print(json.dumps(seen))
 """
 
 
-def test_the_first_frame_loads_only_what_it_shows(tmp_path) -> None:
+def first_frame(tmp_path, size: tuple[int, int]) -> dict:
     cache = tmp_path / "cache"
     load_lab_cached(cache)  # as any start after the first finds it
     heavy = (*CLUSTER, *PANELS)
-    code = f"HEAVY = {heavy!r}\nCACHE = {str(cache)!r}\n{FIRST_FRAME}"
+    code = f"HEAVY = {heavy!r}\nCACHE = {str(cache)!r}\nSIZE = {size!r}\n{FIRST_FRAME}"
     env = {"KUBECONFIG": str(tmp_path / "none"), "ISTIOTUI_STATE_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -118,7 +118,11 @@ def test_the_first_frame_loads_only_what_it_shows(tmp_path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_first_frame_loads_only_what_it_shows(tmp_path) -> None:
+    seen = first_frame(tmp_path, (120, 40))
     assert seen["at_first_frame"] == [], f"loaded before the first frame: {seen}"
     # The first frame: the step's text as a draft, the key bar whole, no panels yet.
     first = seen["first_widgets"]
@@ -131,6 +135,18 @@ def test_the_first_frame_loads_only_what_it_shows(tmp_path) -> None:
     assert settled["draft"] == 0 and settled["markdown"] == 1, settled
     assert settled["tree"] == 1 and settled["tabs"] == 1, settled
     assert settled["keys"] == first["keys"]
+    assert set(seen["settled"]) == SETTLED, seen
+
+
+def test_below_120_columns_the_step_tab_is_drawn_first(tmp_path) -> None:
+    """The tabs hold the step there: they are in the first frame, the other tabs' contents and
+    the Markdown are not."""
+    seen = first_frame(tmp_path, (80, 24))
+    assert seen["at_first_frame"] == ["textual.widgets._tabbed_content"], seen
+    first, settled = seen["first_widgets"], seen["settled_widgets"]
+    assert first["draft"] >= 3 and first["markdown"] == 0 and first["tree"] == 0, first
+    assert settled["draft"] == 0 and settled["markdown"] == 1 and settled["tree"] == 1, settled
+    assert "Apply" in first["keys"] and settled["keys"] == first["keys"]
     assert set(seen["settled"]) == SETTLED, seen
 
 
