@@ -139,7 +139,10 @@ class MainScreen(Screen):
         self.query_one(Outline).focus()
 
     def on_after_first_frame_filled(self, _: AfterFirstFrame.Filled) -> None:
-        self.refresh_views()  # the panels mounted after the first frame: draw the model in them
+        # The panels mounted after the first frame: draw the model in them.
+        self.show_tree()
+        self.show_diff()
+        self.show_traffic()
 
     def on_resize(self, event: events.Resize) -> None:
         wanted = layout_for(event.size.width)
