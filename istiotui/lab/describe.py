@@ -16,6 +16,7 @@ from istiotui.lab.model import (
     DeleteManifest,
     DeleteObject,
     Expectation,
+    GraphEdges,
     HeaderShare,
     Host,
     Istioctl,
@@ -28,6 +29,7 @@ from istiotui.lab.model import (
     Only,
     Patch,
     Probe,
+    ProxyStat,
     RolloutRestart,
     Shares,
     StatusIs,
@@ -143,6 +145,18 @@ def expectation_line(exp: Expectation) -> str:
         case HeaderShare():
             value = f"={exp.value}" if exp.value is not None else ""
             text = f"header {exp.name}{value} on a share {_bounds(exp.min_share, exp.max_share)}"
+        case ProxyStat():
+            text = (
+                f"{exp.name} of the proxies of {exp.selector} -n {exp.namespace} gains "
+                f"as many as the probe's {exp.equals_status}s"
+            )
+        case GraphEdges():
+            edges = (
+                f"{e.source} → {e.destination}"
+                + (f" ({'/'.join(e.versions)})" if e.versions else "")
+                for e in exp.edges
+            )
+            text = f"graph -n {exp.namespace}: " + ", ".join(edges)
         case _:  # pragma: no cover
             raise TypeError(exp)
     return f"{exp.probe}: {text}"

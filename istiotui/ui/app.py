@@ -9,6 +9,10 @@ To add a screen: a line in `SCREENS` and a key in `keymap.py` whose action is
 `open_screen('name')`; the screen's module loads when the key is first pressed. It is built
 without arguments and reads what it needs from the app (`app.backend`, `app.step`, `app.lang`);
 long work goes through `app.start(function, *args, group=...)` like the main screen's.
+
+The main screen draws the model (`MainScreen.show_*`); the app changes the model and says which
+part to draw again. Modules that the first frame does not need are imported where they are used
+(the workers, the analysis, the dialogs): see docs/tui.md, Start-up.
 """
 
 from __future__ import annotations
@@ -17,49 +21,34 @@ import importlib
 import inspect
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from textual import events, on
+from textual import events
 from textual.app import App
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Input, TabbedContent, Tree
 
 from istiotui.lab import model as m
-from istiotui.lab import tunnels
-from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.walk import runs_on
 from istiotui.lab.words import word as t
-from istiotui.mesh.analysis import Finding, analyze
-from istiotui.mesh.diff import ObjectDiff
-from istiotui.mesh.summary import istio_version
 from istiotui.ui import learner_progress as prog
-from istiotui.ui import messages as msg
-from istiotui.ui import workers as work
 from istiotui.ui.commands import LabCommands
 from istiotui.ui.exit_signals import ExitSignals
 from istiotui.ui.handover import Handover
 from istiotui.ui.keymap import ENV, MAIN, UiAction, bindings
 from istiotui.ui.learner_progress import StepState
-from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.main import MainScreen, layout_for
-from istiotui.ui.screens.modals import ConfirmApply, ConfirmQuit
-from istiotui.ui.screens.viewer import TextViewer
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
-from istiotui.ui.widgets.diff_view import DiffView, render_diff
-from istiotui.ui.widgets.keybar import KeyBar
 from istiotui.ui.widgets.outline import Outline
-from istiotui.ui.widgets.resource_tree import ResourceTree
-from istiotui.ui.widgets.status_line import ClusterInfo, StatusLine
-from istiotui.ui.widgets.step_view import StepView, step_markdown
-from istiotui.ui.widgets.traffic import TrafficPanel
+from istiotui.ui.widgets.status_line import ClusterInfo
 from istiotui.ui.widgets.typed_ahead import type_into_focused_field
 
 if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker
+    from istiotui.lab.tunnels import Tunnel
+    from istiotui.mesh.analysis import Finding
+    from istiotui.mesh.diff import ObjectDiff
+    from istiotui.ui import messages as msg
     from istiotui.ui.backend import Backend, Connector
 
 ACTIVITY_KEPT = 500
@@ -69,7 +58,6 @@ ACTIVITY_KEPT = 500
 SCREENS: dict[str, str] = {
     ENV: "istiotui.ui.screens.environment:EnvironmentScreen",
 }
-W = TypeVar("W", bound=Widget)
 
 
 class IstioTui(App):
@@ -122,6 +110,8 @@ class IstioTui(App):
         self._exit_signals = ExitSignals() if exit_signals else None
         # The session's notes (e.g. a local cluster started that keeps running) were shown.
         self.notes_shown = False
+        # Run once the first frame has been drawn (the launcher's, e.g. the garbage collector).
+        self.after_first_frame: list[Callable[[], object]] = []
 
     # -- start, end, layout, language ----------------------------------------------------
 
@@ -135,8 +125,12 @@ class IstioTui(App):
     def on_mount(self) -> None:
         if self._exit_signals is not None:
             self._exit_signals.catch(self.exit)
-        if self.connector is not None:
-            self.call_after_refresh(self.connect_cluster)  # after the first frame
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        self.connect_cluster()
+        for hook in self.after_first_frame:
+            hook()
 
     def on_unmount(self) -> None:
         if self._exit_signals is not None:
@@ -171,10 +165,10 @@ class IstioTui(App):
     def relayout(self) -> None:
         async def again() -> None:
             await self.main_screen.recompose()
-            self.refresh_views()
+            self.main_screen.refresh_views()
             # None when the app is closing under the recompose (a quit or a signal amid
             # language switches): nothing is left to focus.
-            for outline in self._views(Outline)[:1]:
+            for outline in list(self.main_screen.query(Outline))[:1]:
                 outline.focus()
 
         self.call_later(again)
@@ -195,11 +189,9 @@ class IstioTui(App):
         self._save()
         self.diff, self.diff_error, self.judged, self.traffic_error = None, None, (), None
         self.traffic.reset()
-        for view in self._views(StepView):
-            view.update(step_markdown(self.lab, self.step, self.lang))
-            view.scroll_home(animate=False)
-        self.show_tab("tab-step")
-        self.refresh_views()
+        self.main_screen.show_step()
+        self.main_screen.show_tab("tab-step")
+        self.main_screen.refresh_views()
 
     def log_line(self, line: str) -> None:
         self.activity_lines = [*self.activity_lines[-ACTIVITY_KEPT:], line]
@@ -220,7 +212,7 @@ class IstioTui(App):
     def _set_state(self, step_id: str, state: StepState) -> None:
         self.progress.states[step_id] = state
         self._save()
-        self.show_outline()
+        self.main_screen.show_outline()
 
     # -- the connection and the workers ---------------------------------------------------
 
@@ -232,6 +224,8 @@ class IstioTui(App):
     def connect_cluster(self) -> None:
         if self.connector is None:
             return
+        from istiotui.ui import workers as work
+
         adopt = partial(self._handover.adopt, self._handover.ticket())
         connect = partial(work.connect, self.connector, self.post_message, adopt)
         self.run_worker(
@@ -244,13 +238,15 @@ class IstioTui(App):
         old = self._handover.let_go()
         self.store.clear()
         self.info = ClusterInfo(state="connecting")
-        self.refresh_views()
+        self.main_screen.refresh_views()
         if old is not None:
             self.run_worker(old.close, thread=True, group="close")
         self.connect_cluster()
 
     def start(self, job: Callable[..., object], *args: object, group: str) -> None:
         """Run one of `workers.py`'s functions on the current backend, the last of its group."""
+        from istiotui.ui import workers as work
+
         if self.backend is None:
             self.notify(t("needs_cluster", self.lang), severity="warning")
             return
@@ -276,12 +272,6 @@ class IstioTui(App):
         if focused is not None and hasattr(focused, "action_cursor_up"):
             focused.action_cursor_up()
 
-    def show_tab(self, tab: str) -> None:
-        self.active_tab = tab  # kept across a re-layout even when this layout lacks it
-        for tabs in self.main_screen.query("#tabs").results(TabbedContent):
-            if tabs.query(f"#{tab}"):
-                tabs.active = tab
-
     def _can_change(self) -> bool:
         """A cluster is there and the step runs on it; else say why and do nothing."""
         if self.backend is None:
@@ -299,12 +289,16 @@ class IstioTui(App):
         self._diff(for_apply=False)
 
     def _diff(self, for_apply: bool) -> None:
+        from istiotui.ui import workers as work
+
         if self._can_change():
-            self.show_tab("tab-diff")
+            self.main_screen.show_tab("tab-diff")
             live = list(self.store.objects.values())
             self.start(work.compute_diff, self.step, for_apply, live, group="diff")
 
     def action_toggle_probes(self) -> None:
+        from istiotui.ui import workers as work
+
         if self.probing:
             self.workers.cancel_group(self, "traffic")
             self.probing = False
@@ -314,31 +308,40 @@ class IstioTui(App):
             self.notify(t("no_probe", self.lang), severity="warning")
             return
         if self._can_change():
-            self.show_tab("tab-traffic")
+            self.main_screen.show_tab("tab-traffic")
             self.probing = True
             self.log_line(f"{t('probing', self.lang)} {self.step.probes[0].id}")
             self.start(work.probe_rounds, self.step, self.step.probes[0], group="traffic")
 
     def action_verify_step(self) -> None:
+        from istiotui.ui import workers as work
+
         if not self.step.probes:
             self.notify(t("no_probe", self.lang), severity="warning")
             return
         if self._can_change():
             self.probing = False
-            self.show_tab("tab-traffic")
+            self.main_screen.show_tab("tab-traffic")
             self.start(work.verify, self.step, group="traffic")
 
     def action_cleanup_step(self) -> None:
+        from istiotui.ui import workers as work
+
         if self._can_change():
             self.start(work.cleanup_step, self.step, group="change")
 
     def action_catch_up(self) -> None:
+        from istiotui.ui import workers as work
+
         if self._can_change():
             self.start(work.catch_up_to, self.lab, self.step, group="change")
 
     def action_toggle_tunnel(self) -> None:
         """Hold the step's port-forward open for the learner (the ingress gateway's 8080:80
         when the step names none), or close the one that is open."""
+        from istiotui.lab import tunnels
+        from istiotui.ui import workers as work
+
         if self.backend is None:
             self.notify(t("offline", self.lang), severity="warning")
         elif self.tunnel is not None:
@@ -353,6 +356,8 @@ class IstioTui(App):
         self.set_language("en" if self.lang == "es" else "es")
 
     def action_help(self) -> None:
+        from istiotui.ui.screens.help import HelpScreen
+
         bound = [b for node in (self, self.main_screen) if node for _, b in node._bindings]
         self.push_screen(HelpScreen(self.lang, bound))
 
@@ -369,6 +374,8 @@ class IstioTui(App):
 
     async def action_quit(self) -> None:
         """`q` and Ctrl+C: quit at once when nothing is running, else ask (again quits)."""
+        from istiotui.ui.screens.modals import ConfirmQuit
+
         running = self.running_work()
         if not running or isinstance(self.screen, ConfirmQuit):
             self.exit()
@@ -385,54 +392,6 @@ class IstioTui(App):
         where = self.main_screen if action.screen == MAIN else None
         self.call_later(self.run_action, action.action, where)
 
-    # -- views ------------------------------------------------------------------------
-
-    def refresh_views(self) -> None:
-        if self.main_screen is None or not self.main_screen.query(StatusLine):
-            return
-        self.show_status()
-        self.show_outline()
-        self.show_tree()
-        self.show_diff()
-        self.show_traffic()
-        for bar in self._views(KeyBar):
-            bar.show(self.lang)
-
-    def _views(self, kind: type[W]) -> list[W]:
-        """The main screen's widgets of a kind; none while it is being recomposed."""
-        return list(self.main_screen.query(kind)) if self.main_screen is not None else []
-
-    def show_status(self) -> None:
-        for line in self._views(StatusLine):
-            line.show(self.info, self.step.namespace, self.lang, self.tunnel)
-
-    def show_outline(self) -> None:
-        cluster = self.backend.cluster if self.backend else None
-        for outline in self._views(Outline):
-            outline.show(self.progress, self.lang, cluster, self.step.id)
-
-    def show_tree(self) -> None:
-        message = None
-        if self.store.lost:  # the watch keeps retrying; what is shown may be stale meanwhile
-            message = f"[red]✗ {t('lost', self.lang)}: {escape(self.store.lost)}[/]"
-        elif not self.store.objects and self.info.state in ("connecting", "offline", "failed"):
-            message = t("connecting" if self.info.state == "connecting" else "offline", self.lang)
-        now = datetime.fromtimestamp(self.clock(), UTC)
-        for tree in self._views(ResourceTree):
-            tree.show(self.store, self.live_findings, now, self.filter_text, message)
-
-    def show_diff(self) -> None:
-        diffs, findings, step_id = None, (), None
-        if self.diff is not None and self.diff[0] == self.step.id:
-            step_id, diffs, findings = self.diff
-        text = render_diff(diffs, findings, self.diff_error, self.lang, step_id)
-        for view in self._views(DiffView):
-            view.show(text)
-
-    def show_traffic(self) -> None:
-        for panel in self._views(TrafficPanel):
-            panel.show(self.traffic, self.step, self.judged, self.traffic_error, self.lang)
-
     # -- what the workers report ---------------------------------------------------------
 
     def on_cluster_connected(self, event: msg.ClusterConnected) -> None:
@@ -447,29 +406,32 @@ class IstioTui(App):
             self.log_line(note)
             self.notify(note, severity="warning", timeout=15)
         self.notes_shown = True
-        self.refresh_views()
+        self.main_screen.refresh_views()
 
     def on_cluster_failed(self, event: msg.ClusterFailed) -> None:
         self.info = ClusterInfo("failed", reason=event.reason)
         self._say_failed(event.reason, t("not_connected", self.lang))
-        self.refresh_views()
+        self.main_screen.refresh_views()
 
     def on_cluster_lost(self, event: msg.ClusterLost) -> None:
         if self.info.state == "connected":
             self.info.state, self.info.reason = "lost", event.reason
             self.notify(event.reason, title=t("lost", self.lang), severity="error")
-            self.show_status()
+            self.main_screen.show_status()
 
     def on_cluster_restored(self, _: msg.ClusterRestored) -> None:
         if self.info.state == "lost":
             self.info.state = "connected"
-            self.show_status()
+            self.main_screen.show_status()
 
     def on_istio_version_found(self, event: msg.IstioVersionFound) -> None:
         self.info.istio = event.version
-        self.show_status()
+        self.main_screen.show_status()
 
     def on_resources_changed(self, event: msg.ResourcesChanged) -> None:
+        from istiotui.mesh.analysis import analyze
+        from istiotui.mesh.summary import istio_version
+
         self.store.apply(event.events)
         if any(e.kind == "Deployment" for e in event.events):
             # istiod installed (or upgraded, or removed) while the app runs: the header follows.
@@ -480,16 +442,19 @@ class IstioTui(App):
             found = istio_version(deployments)
             if found != self.info.istio and (found or "Deployment" in self.store.synced):
                 self.info.istio = found
-                self.show_status()
+                self.main_screen.show_status()
         self.live_findings = analyze(self.store.objects.values())
-        self.show_tree()
+        self.main_screen.show_tree()
         if any(e.type in ("ADDED", "MODIFIED") for e in event.events):
-            self.set_timer(MARK_SECONDS + 0.1, self.show_tree)  # unmark what was new
+            self.set_timer(MARK_SECONDS + 0.1, self.main_screen.show_tree)  # unmark what was new
 
     def on_diff_computed(self, event: msg.DiffComputed) -> None:
+        from istiotui.ui import workers as work
+        from istiotui.ui.screens.modals import ConfirmApply
+
         self.diff = (event.step_id, tuple(event.diffs), tuple(event.findings))
         self.diff_error = event.error
-        self.show_diff()
+        self.main_screen.show_diff()
         if event.error:
             self._say_failed(event.error, t("apply_rejected", self.lang))
         elif event.for_apply and event.step_id == self.step.id:
@@ -507,8 +472,8 @@ class IstioTui(App):
     def on_step_applied(self, event: msg.StepApplied) -> None:
         if event.error:
             self.diff_error = event.error
-            self.show_tab("tab-diff")
-            self.show_diff()
+            self.main_screen.show_tab("tab-diff")
+            self.main_screen.show_diff()
             self._say_failed(event.error, t("apply_rejected", self.lang))
             self._set_state(event.step_id, StepState.FAILED)
             return
@@ -540,19 +505,19 @@ class IstioTui(App):
         self.traffic.add(
             event.step_id, event.probe_id, event.classify, event.responses, event.elapsed
         )
-        self.show_traffic()
+        self.main_screen.show_traffic()
 
     def on_probe_failed(self, event: msg.ProbeFailed) -> None:
         self.probing = False
         self.traffic_error = event.reason
         self._say_failed(event.reason)
-        self.show_traffic()
+        self.main_screen.show_traffic()
 
     def on_verdict_reached(self, event: msg.VerdictReached) -> None:
         if event.step_id != self.step.id:
             return
         self.judged, self.traffic_error = tuple(event.judged), event.error
-        self.show_traffic()
+        self.main_screen.show_traffic()
         self._set_state(event.step_id, StepState.VERIFIED if event.passed else StepState.FAILED)
         self.log_line(f"{event.step_id}: {t('passed' if event.passed else 'failed', self.lang)}")
 
@@ -564,9 +529,12 @@ class IstioTui(App):
             words = "tunnel_open" if event.opened else "tunnel_closed"
             self.log_line(f"{t(words, self.lang)} {event.tunnel.command}")
         self.tunnel = event.tunnel if event.opened else None
-        self.show_status()
+        self.main_screen.show_status()
 
     def on_text_fetched(self, event: msg.TextFetched) -> None:
+        from istiotui.ui import workers as work
+        from istiotui.ui.screens.viewer import TextViewer
+
         if event.refresh:  # for the viewer that asked, if it is still open
             if isinstance(self.screen, TextViewer) and self.screen.title_text == event.title:
                 self.screen.replace_text(event.text)
@@ -580,22 +548,3 @@ class IstioTui(App):
 
     def on_key(self, event: events.Key) -> None:
         type_into_focused_field(self.focused, event)  # typed before `/` moved the focus
-
-    @on(Tree.NodeSelected, "#outline")
-    def _outline_selected(self, event: Tree.NodeSelected) -> None:
-        if event.node.data:
-            self.open_step(event.node.data)
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        self.show_tree()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, _: Input.Submitted) -> None:
-        self.main_screen.query_one(ResourceTree).focus()
-
-    @on(TabbedContent.TabActivated)
-    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id and event.tabbed_content.is_attached:  # not one being recomposed away
-            self.active_tab = event.pane.id

@@ -57,3 +57,18 @@ def test_real_lab_outline_shows_every_section(
         for step in section.steps:
             assert any(line.lstrip().startswith(step.id) for line in out), step.id
     assert all(len(line) <= 80 for line in out)
+
+
+def test_every_expectation_of_the_real_lab_is_described() -> None:
+    """`lab show`, the step text and the traffic panel write each expectation as one line; a
+    kind without one ended the TUI on the step that had it (proxy stats, the traffic graph)."""
+    from istiotui.lab.describe import expectation_line
+
+    lab = load_lab(SCENARIOS)
+    kinds = set()
+    for step in lab.steps():
+        for exp in step.expect:
+            line = expectation_line(exp)
+            assert line.startswith(f"{exp.probe}: ") and len(line) > len(exp.probe) + 2
+            kinds.add(exp.kind)
+    assert {"stat", "graph"} <= kinds

@@ -161,3 +161,30 @@ def test_model_is_frozen_and_steps_can_key_a_dict(lab: Lab) -> None:
     assert state[lab.step("route-v1")] == "pending"
     assert load_lab(GOOD / "scenarios").step("route-v1") == lab.step("route-v1")
     assert len({*lab.sections, lab}) == 3
+
+
+def test_model_values_compare_hash_and_show_as_frozen_dataclasses(lab: Lab) -> None:
+    """Equality, hash and repr are the model's own (`_Value`), not compiled per class: they
+    mean what `dataclass(frozen=True)` makes them mean."""
+    from dataclasses import FrozenInstanceError, dataclass
+
+    from istiotui.lab.model import ObjectRef, Source, Text
+
+    @dataclass(frozen=True)
+    class Twin:  # what dataclass writes for ObjectRef
+        kind: str
+        name: str
+        namespace: str | None
+
+    ref, twin = ObjectRef("Service", "reviews", None), Twin("Service", "reviews", None)
+    assert repr(ref) == "ObjectRef(kind='Service', name='reviews', namespace=None)"
+    assert repr(ref).split("(", 1)[1] == repr(twin).split("(", 1)[1]
+    assert hash(ref) == hash(twin) and ref == ObjectRef("Service", "reviews", None)
+    assert ref != ObjectRef("Service", "ratings", None) and ref != twin  # another class: never
+    assert Source("a.yaml", 1) != Text("a.yaml", "1") and Source("a", 1) == Source("a", 1)
+    with pytest.raises(FrozenInstanceError):
+        ref.name = "ratings"  # type: ignore[misc]
+    # Fields left out of comparison and repr stay out (the lab's index of steps).
+    assert "_by_id" not in repr(lab) and lab == load_lab(GOOD / "scenarios")
+    with pytest.raises(TypeError):  # a dict among the compared fields: not hashable, as before
+        hash(Shares("p", {"v1": 1.0}, 0.95, None, Source("a", 1)))

@@ -50,7 +50,7 @@ def test_traffic_during_fifty_fifty(snap_compare, make_app, lab) -> None:
         await settle(pilot)
         for message in rounds_and_verdict(step, version_rounds([19, 22, 18, 21, 20], 40)):
             pilot.app.post_message(message)
-        pilot.app.show_tab("tab-traffic")
+        pilot.app.main_screen.show_tab("tab-traffic")
         await settle(pilot)
 
     app = make_app(start_step=step.id)
@@ -65,7 +65,7 @@ def test_circuit_breaking_status_view(snap_compare, make_app, lab) -> None:
         pilot.app.post_message(watch_events(circuit_breaking()))
         for message in rounds_and_verdict(step, status_rounds([31, 38, 35, 40, 36], 60)):
             pilot.app.post_message(message)
-        pilot.app.show_tab("tab-traffic")
+        pilot.app.main_screen.show_tab("tab-traffic")
         await settle(pilot)
 
     app = make_app(start_step=step.id)

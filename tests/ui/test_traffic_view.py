@@ -45,7 +45,7 @@ async def test_latency_rounds_draw_percentiles(make_app, lab) -> None:
         for delay in (7.0, 7.1):
             rows = tuple(Response(200, delay + i / 100, "7s+") for i in range(10))
             app.post_message(msg.ProbeRoundFinished(step.id, "jason", "latency", rows, 8.0))
-        app.show_tab("tab-traffic")
+        app.main_screen.show_tab("tab-traffic")
         await settle(pilot)
         plot = app.main_screen.query_one(PlotextPlot)
         drawn = plot.plt.build()

@@ -203,8 +203,11 @@ def rounds_and_verdict(step: m.Step, rounds: list[list[Response]]) -> list:
 
 
 async def settle(pilot, deadline_pauses: int = 200) -> None:
-    """Let posted messages, throttled redraws and Markdown updates finish (bounded, no sleeps)."""
+    """Let posted messages, throttled redraws, the widgets mounted after the first frame and
+    Markdown updates finish (bounded, no sleeps)."""
+    from istiotui.ui.widgets.deferred import AfterFirstFrame
     from istiotui.ui.widgets.resource_tree import ResourceTree
+    from istiotui.ui.widgets.step_view import StepView
     from istiotui.ui.widgets.traffic import TrafficPanel
 
     app = pilot.app
@@ -213,8 +216,13 @@ async def settle(pilot, deadline_pauses: int = 200) -> None:
     for _ in range(deadline_pauses):
         await pilot.pause()
         screen = app.main_screen
-        throttled = [*screen.query(TrafficPanel), *screen.query(ResourceTree)] if screen else []
-        if not any(w.pending for w in throttled) and not app.workers:
+        if screen is None:
+            break
+        throttled = [*screen.query(TrafficPanel), *screen.query(ResourceTree)]
+        later = [*screen.query(AfterFirstFrame)]
+        drafts = [view for view in screen.query(StepView) if view.drafted]
+        busy = any(w.pending for w in throttled) or not all(w.filled for w in later) or drafts
+        if not busy and not app.workers:
             break
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

@@ -1,34 +1,37 @@
 """The main screen: outline, step text and panels; tabs below 120 columns, side by side above.
 
 Composed from the app's model, so a re-layout (resize) or a language switch simply composes it
-again; nothing is lost because no state lives only in a widget.
+again; nothing is lost because no state lives only in a widget. Its `show_*` methods draw the
+app's model into its widgets (the app calls them when the model changes).
+
+The first frame holds the header, the outline, a draft of the step's text and the key bar; the
+panels (the resource tree, the diff, the traffic, the activity) and the step's Markdown are
+mounted right after it (`widgets/deferred.py`), with their modules: see docs/tui.md, Start-up.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, TabbedContent, TabPane
 
 from istiotui.lab.words import word as t
-from istiotui.mesh.kinds import lookup
-from istiotui.ui import workers as work
 from istiotui.ui.keymap import MAIN, bindings
-from istiotui.ui.screens.modals import ChooseContainer
 from istiotui.ui.widgets.deferred import AfterFirstFrame
-from istiotui.ui.widgets.diff_view import DiffView
 from istiotui.ui.widgets.keybar import KeyBar
 from istiotui.ui.widgets.outline import Outline
-from istiotui.ui.widgets.resource_tree import ResourceTree
 from istiotui.ui.widgets.status_line import StatusLine
 from istiotui.ui.widgets.step_view import StepView, step_markdown
-from istiotui.ui.widgets.traffic import TrafficPanel
+
+if TYPE_CHECKING:  # the panels' modules load with the panels, after the first frame
+    from textual.widgets import Input, TabbedContent, Tree
 
 WIDE_COLUMNS = 120
 WIDE_TABS = ("tab-diff", "tab-traffic", "tab-activity")
@@ -44,6 +47,7 @@ PANELS = (
     ("activity", "tab-activity"),
 )
 TREE = 2  # the resource tree's place in PANELS
+W = TypeVar("W", bound=Widget)
 
 
 def layout_for(width: int) -> str:
@@ -71,34 +75,57 @@ class MainScreen(Screen):
                 # Side by side: the step's text, and the tree above the other panels.
                 yield StepView(step_md, id="step")
                 with Vertical(id="panels"):
-                    with Vertical(id="tree-box"):
-                        yield from self._tree()
-                    initial = app.active_tab if app.active_tab in WIDE_TABS else "tab-diff"
-                    with TabbedContent(id="tabs", initial=initial):
-                        yield from self._panels()
+                    yield AfterFirstFrame(self._wide_panels)
             else:
+                from textual.widgets import TabbedContent, TabPane
+
                 initial = app.active_tab if app.active_tab in NARROW_TABS else "tab-step"
                 with TabbedContent(id="tabs", initial=initial):
                     with TabPane(t("step", lang), id="tab-step"):
                         yield StepView(step_md, id="step")
                     with TabPane(t("tree", lang), id="tab-tree"):
-                        yield from self._tree()
+                        yield AfterFirstFrame(self._tree)
                     yield from self._panels()
         yield KeyBar(id="keys")
 
+    def _wide_panels(self) -> ComposeResult:
+        from textual.widgets import TabbedContent
+
+        with Vertical(id="tree-box"):
+            yield from self._tree()
+        active = self.app.active_tab
+        with TabbedContent(id="tabs", initial=active if active in WIDE_TABS else "tab-diff"):
+            yield from self._panels()
+
     def _tree(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        from istiotui.ui.widgets.resource_tree import ResourceTree
+
         yield Input(placeholder=t("filter", self.app.lang), id="filter", classes="hidden")
         yield ResourceTree(id="resources")
 
     def _panels(self) -> ComposeResult:
+        from textual.widgets import TabPane
+
         app = self.app
         with TabPane(t("diff", app.lang), id="tab-diff"):
-            yield DiffView(id="diff")
+            yield AfterFirstFrame(self._diff)
         with TabPane(t("traffic", app.lang), id="tab-traffic"):
             # The plot (plotext) is never part of the first frame.
-            yield AfterFirstFrame(lambda: TrafficPanel(id="traffic"))
+            yield AfterFirstFrame(self._traffic)
         with TabPane(t("activity", app.lang), id="tab-activity"):
             yield AfterFirstFrame(self._activity)
+
+    def _diff(self) -> Widget:
+        from istiotui.ui.widgets.diff_view import DiffView  # the diff and the analysis: yaml
+
+        return DiffView(id="diff")
+
+    def _traffic(self) -> Widget:
+        from istiotui.ui.widgets.traffic import TrafficPanel
+
+        return TrafficPanel(id="traffic")
 
     def _activity(self) -> Widget:
         # RichLog brings rich.pretty (and attrs) with it: not for the first frame. Built when
@@ -108,8 +135,14 @@ class MainScreen(Screen):
         return Activity(self.app.activity_lines, id="activity")
 
     def on_mount(self) -> None:
-        self.app.refresh_views()
+        self.refresh_views()
         self.query_one(Outline).focus()
+
+    def on_after_first_frame_filled(self, _: AfterFirstFrame.Filled) -> None:
+        # The panels mounted after the first frame: draw the model in them.
+        self.show_tree()
+        self.show_diff()
+        self.show_traffic()
 
     def on_resize(self, event: events.Resize) -> None:
         wanted = layout_for(event.size.width)
@@ -118,6 +151,99 @@ class MainScreen(Screen):
             self.set_class(wanted == "narrow", "-narrow")
             self.set_class(wanted == "wide", "-wide")
             self.app.relayout()
+
+    # -- the app's model, drawn -------------------------------------------------------
+
+    def _views(self, kind: type[W]) -> list[W]:
+        """The widgets of a kind; none while the screen is being composed again or before the
+        deferred panels are mounted (they are drawn then)."""
+        return list(self.query(kind))
+
+    def refresh_views(self) -> None:
+        if not self.query(StatusLine):
+            return
+        self.show_status()
+        self.show_outline()
+        self.show_tree()
+        self.show_diff()
+        self.show_traffic()
+        for bar in self._views(KeyBar):
+            bar.show(self.app.lang)
+
+    def show_status(self) -> None:
+        app = self.app
+        for line in self._views(StatusLine):
+            line.show(app.info, app.step.namespace, app.lang, app.tunnel)
+
+    def show_outline(self) -> None:
+        app = self.app
+        cluster = app.backend.cluster if app.backend else None
+        for outline in self._views(Outline):
+            outline.show(app.progress, app.lang, cluster, app.step.id)
+
+    def show_step(self) -> None:
+        app = self.app
+        for view in self._views(StepView):
+            view.update(step_markdown(app.lab, app.step, app.lang))
+            view.scroll_home(animate=False)
+
+    # The panels' widgets are found by their names (a CSS type), so that drawing into them
+    # before they exist does not import them.
+
+    def show_tree(self) -> None:
+        app, store = self.app, self.app.store
+        message = None
+        if store.lost:  # the watch keeps retrying; what is shown may be stale meanwhile
+            message = f"[red]✗ {t('lost', app.lang)}: {escape(store.lost)}[/]"
+        elif not store.objects and app.info.state in ("connecting", "offline", "failed"):
+            message = t("connecting" if app.info.state == "connecting" else "offline", app.lang)
+        now = datetime.fromtimestamp(app.clock(), UTC)
+        for tree in self.query("ResourceTree"):
+            tree.show(store, app.live_findings, now, app.filter_text, message)
+
+    def show_diff(self) -> None:
+        views = self.query("DiffView")
+        if not views:
+            return
+        from istiotui.ui.widgets.diff_view import render_diff
+
+        app = self.app
+        diffs, findings, step_id = None, (), None
+        if app.diff is not None and app.diff[0] == app.step.id:
+            step_id, diffs, findings = app.diff
+        text = render_diff(diffs, findings, app.diff_error, app.lang, step_id)
+        for view in views:
+            view.show(text)
+
+    def show_traffic(self) -> None:
+        app = self.app
+        for panel in self.query("TrafficPanel"):
+            panel.show(app.traffic, app.step, app.judged, app.traffic_error, app.lang)
+
+    def show_tab(self, tab: str) -> None:
+        self.app.active_tab = tab  # kept across a re-layout even when this layout lacks it
+        for tabs in self.query("#tabs"):
+            if tabs.query(f"#{tab}"):
+                tabs.active = tab
+
+    # -- its widgets' events (by name: the widgets' modules load after the first frame) ------
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        if event.control.id == "outline" and event.node.data:
+            self.app.open_step(event.node.data)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.app.filter_text = event.value
+            self.show_tree()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one("#resources").focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id and event.tabbed_content.is_attached:  # not one being recomposed away
+            self.app.active_tab = event.pane.id
 
     # -- the panels' keys -------------------------------------------------------------
 
@@ -130,9 +256,9 @@ class MainScreen(Screen):
         """Keys for the tree act where the tree has the focus; Esc where the filter is open
         (so the key bar shows them only there)."""
         if action in ("show_yaml", "show_logs"):
-            return isinstance(self.focused, ResourceTree)
+            return self.focused is not None and self.focused.id == "resources"
         if action == "clear_filter":
-            return bool(self.query("#filter").exclude(".hidden"))
+            return any(not field.has_class("hidden") for field in self.query("#filter"))
         return True
 
     def _panel_now(self) -> int:
@@ -156,7 +282,7 @@ class MainScreen(Screen):
     def _go_to_panel(self, index: int) -> None:
         wid, tab = PANELS[index]
         if tab is not None:
-            self.app.show_tab(tab)
+            self.show_tab(tab)
 
         def focus() -> None:  # once the tab shown has been laid out
             for widget in self.query(f"#{wid}"):
@@ -168,9 +294,18 @@ class MainScreen(Screen):
 
         self.call_after_refresh(focus)
 
+    def _selected(self) -> tuple[str, str, str] | None:
+        """The key of the tree's object under the cursor."""
+        from istiotui.ui.widgets.resource_tree import ResourceTree
+
+        return self.query_one(ResourceTree).selected_key
+
     def action_show_yaml(self) -> None:
+        from istiotui.mesh.kinds import lookup
+        from istiotui.ui import workers as work
+
         app = self.app
-        key = self.query_one(ResourceTree).selected_key
+        key = self._selected()
         kind = lookup(key[0]) if key else None
         if key is None or kind is None or app.backend is None:
             app.notify(t("select_object", app.lang), severity="warning")
@@ -178,8 +313,11 @@ class MainScreen(Screen):
         app.start(work.fetch_yaml, key, kind.api_version, group="read")
 
     def action_show_logs(self) -> None:
+        from istiotui.ui import workers as work
+        from istiotui.ui.screens.modals import ChooseContainer
+
         app = self.app
-        key = self.query_one(ResourceTree).selected_key
+        key = self._selected()
         pod = app.store.objects.get(key) if key else None
         if key is None or key[0] != "Pod" or pod is None or app.backend is None:
             app.notify(t("select_pod", app.lang), severity="warning")
@@ -205,8 +343,10 @@ class MainScreen(Screen):
         app.notify(t("copied", app.lang, n=len(commands)))
 
     def action_filter_tree(self) -> None:
-        self.app.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
-        field = self.query_one("#filter", Input)
+        self.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
+        field = next(iter(self.query("#filter")), None)
+        if field is None:  # `/` before the panels were mounted, right after the start
+            return
         field.remove_class("hidden")
         # At once, not after the keys already queued (`focus()` waits for them): what is typed
         # right after `/` goes into the field, not to the keys (`e` would open the VMs).
@@ -214,8 +354,8 @@ class MainScreen(Screen):
         self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.query_one("#filter")
         field.value = ""  # its Changed message shows the whole tree again
         field.add_class("hidden")
-        self.query_one(ResourceTree).focus()
+        self.query_one("#resources").focus()
         self.refresh_bindings()

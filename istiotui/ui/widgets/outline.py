@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -10,12 +11,15 @@ from istiotui.lab import model as m
 from istiotui.lab.walk import runs_on
 from istiotui.ui.learner_progress import Progress
 
+# Labels are Text, never markup: a title is shown as written (a `[` in it is no tag), and the
+# first frame does not load rich's markup and emoji tables for them.
 
-def step_label(step: m.Step, progress: Progress, lang: m.Lang, cluster: ClusterKind | None) -> str:
+
+def step_label(step: m.Step, progress: Progress, lang: m.Lang, cluster: ClusterKind | None) -> Text:
     label = f"{progress.state(step.id).mark} {step.title.get(lang)}"
     if cluster and not runs_on(step, cluster):
-        return f"[dim]{label}[/]"  # cannot run on this kind of cluster
-    return label
+        return Text(label, style="dim")  # cannot run on this kind of cluster
+    return Text(label)
 
 
 class Outline(Tree[str]):
@@ -28,7 +32,7 @@ class Outline(Tree[str]):
     DEFAULT_CSS = "Outline { scrollbar-size-vertical: 1; }"
 
     def __init__(self, lab: m.Lab, **kwargs) -> None:
-        super().__init__("lab", **kwargs)
+        super().__init__(Text("lab"), **kwargs)
         self.lab = lab
         self.show_root = False
         self.guide_depth = 2
@@ -40,18 +44,29 @@ class Outline(Tree[str]):
     ) -> None:
         if not self._leaves:
             self._add_sections(progress, lang, cluster)
-        for step in self.lab.steps():
-            self._leaves[step.id].set_label(step_label(step, progress, lang, cluster))
+        else:
+            for step in self.lab.steps():
+                self._leaves[step.id].set_label(step_label(step, progress, lang, cluster))
         if current != self._current:
             self._current = current
             leaf = self._leaves[current]
             if leaf.parent is not None:
                 leaf.parent.expand()
-            self.call_after_refresh(self.move_cursor, leaf)
+            self.cursor_line = self._line_of(leaf)  # in the next frame, the first one too
+            self.call_after_refresh(self.move_cursor, leaf)  # and scrolled to, once laid out
+
+    def _line_of(self, leaf: TreeNode[str]) -> int:
+        """The leaf's line as the tree will draw it (the tree counts its lines when drawn)."""
+        line = 0
+        for section in self.root.children:
+            if section is leaf.parent:
+                return line + 1 + list(section.children).index(leaf)
+            line += 1 + (len(section.children) if section.is_expanded else 0)
+        return line
 
     def _add_sections(self, progress: Progress, lang: m.Lang, cluster: ClusterKind | None) -> None:
         for section in self.lab.sections:
-            node = self.root.add(f"{section.number}. {section.title.get(lang)}", expand=False)
+            node = self.root.add(Text(f"{section.number}. {section.title.get(lang)}"), expand=False)
             for step in section.steps:
                 label = step_label(step, progress, lang, cluster)
                 self._leaves[step.id] = node.add_leaf(label, data=step.id)

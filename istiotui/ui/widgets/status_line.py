@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from istiotui.cluster.kind import ClusterKind
 from istiotui.lab.model import Lang
-from istiotui.lab.tunnels import Tunnel
 from istiotui.lab.words import word as t
+
+if TYPE_CHECKING:
+    from istiotui.lab.tunnels import Tunnel
 
 
 @dataclass

@@ -81,7 +81,7 @@ class TrafficPanel(Vertical):
 
     def on_mount(self) -> None:
         self._composed = True
-        self.app.show_traffic()  # mounted later than the rest of the screen: catch up
+        self.app.main_screen.show_traffic()  # mounted later than the rest: catch up
 
     @property
     def plot(self) -> PlotextPlot:

@@ -9,10 +9,11 @@ printable keys out of the bindings), and the app types it into the field.
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input
 
 
 def type_into_focused_field(focused: object, event: events.Key) -> None:
+    from textual.widgets import Input  # no field before the first frame: loaded at a key
+
     if isinstance(focused, Input) and event.is_printable and event.character is not None:
         focused.insert_text_at_cursor(event.character)
         event.stop()
