@@ -128,6 +128,9 @@ class EnvoySupervisor:
         self.route_files = route_files if route_files is not None else 0
         self._fixed_route_files = route_files is not None
         self._warned_inline = False
+        # Route files whose listener went away → when: a draining listener keeps its inotify
+        # instance a while (drain time, then the parent's shutdown), so its room is not lent yet.
+        self._released: dict[str, float] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -347,6 +350,8 @@ class EnvoySupervisor:
             # back), and a watch on a removed directory never fires again.
             self._applied = config
             self._clusters_text, self._listeners_text = clusters_text, listeners_text
+            now = time.monotonic()
+            self._released.update((k, now) for k in self._routes if k not in routes)
             self._routes = {k: r.version for k, r in routes.items()}
 
     def _split_routes(
@@ -366,12 +371,21 @@ class EnvoySupervisor:
                 routes.update(split[2])
             found.append(split)
         granted: set[str] = set(routes)
+        now, drain = time.monotonic(), self.drain_seconds + 2
+        self._released = {k: t for k, t in self._released.items() if now - t < drain}
+        # What Envoy watches now or may still (a listener going away drains with its files).
+        held = set(self._routes) | set(self._released)
+        taken = len(held | granted)
         inline = 0
 
         def room(key: str) -> bool:
-            nonlocal inline
-            if key in granted or key in self._routes or len(granted) < self.route_files:
+            nonlocal inline, taken
+            if key in granted or key in held:
                 granted.add(key)
+                return True
+            if taken < self.route_files:
+                granted.add(key)
+                taken += 1
                 return True
             inline += 1
             return False

@@ -91,6 +91,27 @@ async def test_every_sidecar_serves_past_the_route_files_room(mesh: Mesh) -> Non
             assert got.startswith("http/1.1 503") and got.endswith("no healthy upstream"), got
 
 
+async def test_pods_replaced_at_a_full_room_leave_room_for_the_draining_ones(mesh: Mesh) -> None:
+    """A rollout: the old pods' listeners drain with their route files still watched, so the
+    new pods' tables may not take those files' room yet (Envoy would abort past the limit)."""
+    envoy, store = mesh.plane.envoy, mesh.plane.store
+    old = mesh.pods[-6:]
+    for p in old:
+        store.delete(POD, NS, p["metadata"]["name"])
+    start = BASE + len(mesh.pods) + 1
+    for i in range(len(old)):
+        store.create(POD, NS, pod(f"client-new-{i}", NS, {"app": "client"}, start + i))
+    await mesh.plane.sync()
+    mesh.pods[-6:] = [store.find(POD, NS, f"client-new-{i}") for i in range(len(old))]
+    assert envoy.restarts == 0 and envoy.serving
+    for p in mesh.pods[-6:]:
+        assert mesh.plane.proxy_ready(p)
+        side = sidecar_ip(p["status"]["podIP"])
+        for i, port in enumerate(PORTS):
+            got = await answer(side, port, f"svc{i}:{port}")
+            assert got.startswith("http/1.1 503") and got.endswith("no healthy upstream"), got
+
+
 async def test_a_pod_is_ready_only_while_its_sidecar_answers(mesh: Mesh) -> None:
     envoy = mesh.plane.envoy
     first = mesh.pods[0]
