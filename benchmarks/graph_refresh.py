@@ -75,22 +75,74 @@ def _ready(objects, n: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _traffic(objects) -> None:  # type: ignore[no-untyped-def]
-    """Each client's requests leave through its own sidecar, as the pod's own would."""
+    """Each client's requests leave through its own sidecar, as the pod's own would. A Ready pod's
+    sidecar serves (the local cluster says Ready only then): no retry, a refusal is a bug."""
     from istiotui.local.addresses import sidecar_ip
 
     for pod in objects.list("v1", "Pod", NS, "app=client"):
         side = sidecar_ip(pod["status"]["podIP"])
-        sent, deadline = 0, time.monotonic() + 60
-        while sent < 3:
+        for _ in range(3):
             req = urllib.request.Request(f"http://{side}:8080/echo", headers={"Host": "echo:8080"})
             try:
                 with urllib.request.urlopen(req, timeout=10) as resp:
                     resp.read()
-                sent += 1
-            except OSError:  # the newest sidecars' listeners may still be on their way to Envoy
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+            except OSError as exc:
+                name = pod["metadata"]["name"]
+                why = f"pod {name} is Ready but its sidecar {side}:8080: {exc}"
+                raise SystemExit(why) from None
+
+
+def _envoy_facts(state: Path) -> dict[str, float]:
+    """What the run cost Envoy: route files (inotify instances), its restarts, its RSS."""
+    envoy = state / "local" / "envoy"
+    log_file = envoy / "envoy.log"
+    log = log_file.read_text(errors="replace") if log_file.exists() else ""
+    rss = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            ours = str(envoy / "bootstrap.json") in (proc / "cmdline").read_text()
+            if proc.name.isdigit() and ours:
+                for line in (proc / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        rss = int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return {
+        "route files": float(len(list((envoy / "rds").glob("*/routes.json")))),
+        "envoy restarts": float(log.count("[istiotui] envoy exited")),
+        "envoy rss": rss,
+    }
+
+
+def _admin_parts(objects, admin, runs: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Where an admin refresh goes (median of each part): the pod list, Envoy answering /stats
+    and /clusters (their size grows with proxies x clusters), the parse and the graph, and the
+    config dump the mirrors are read from (once a MIRRORS_TTL, not every refresh)."""
+    from istiotui.cluster import proxy_stats
+    from istiotui.mesh import envoy_stats, traffic_graph
+
+    parts: dict[str, list[float]] = {}
+    size = 0
+    for _ in range(runs):
+        times = [time.perf_counter()]
+        pods = objects.list("v1", "Pod")
+        times.append(time.perf_counter())
+        stats_text = admin._get(proxy_stats.STATS_PATH)
+        times.append(time.perf_counter())
+        clusters_text = admin._get(proxy_stats.CLUSTERS_PATH)
+        times.append(time.perf_counter())
+        parsed = envoy_stats.parse_clusters(clusters_text, envoy_stats.parse_stats(stats_text))
+        traffic_graph.build(pods, {k: v for k, v in parsed.items() if k is not None}, "", {})
+        times.append(time.perf_counter())
+        admin._get("config_dump")
+        times.append(time.perf_counter())
+        names = ("pods", "/stats", "/clusters", "parse+graph", "config_dump")
+        for name, t0, t1 in zip(names, times, times[1:], strict=False):
+            parts.setdefault(name, []).append(t1 - t0)
+        size = len(clusters_text)
+    out = {k: statistics.median(v) for k, v in parts.items()}
+    out["/clusters MB"] = size / 1e6
+    return out
 
 
 def measure(n: int, lab, runs: int, exec_runs: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -117,9 +169,12 @@ def measure(n: int, lab, runs: int, exec_runs: int) -> dict[str, float]:  # type
             namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
             objects.apply([namespace])
             objects.create(_objects(n))
-            deadline = time.monotonic() + 600
-            while not _ready(objects, n) and time.monotonic() < deadline:
+            t0 = time.monotonic()
+            while not _ready(objects, n):
+                if time.monotonic() > t0 + 600:
+                    raise SystemExit(f"N = {n}: the pods were not all Ready within 600 s")
                 time.sleep(0.5)
+            out["ready"] = time.monotonic() - t0
             _traffic(objects)
             admin = session.graph_source()
             assert isinstance(admin, proxy_stats.AdminSource)
@@ -133,14 +188,19 @@ def measure(n: int, lab, runs: int, exec_runs: int) -> dict[str, float]:  # type
                 proxy_stats.collect(objects, admin, NS)
                 times.append(time.perf_counter() - t0)
             out["admin refresh"] = statistics.median(times)
+            out.update(_admin_parts(objects, admin, runs))
             times = []
             for _ in range(exec_runs):
                 t0 = time.perf_counter()
                 same = proxy_stats.collect(objects, by_exec, NS)
                 times.append(time.perf_counter() - t0)
-            out["exec refresh"] = statistics.median(times)
-            assert [e.requests for e in same.edges] == [e.requests for e in graph.edges]
+            if times:
+                out["exec refresh"] = statistics.median(times)
+                assert [e.requests for e in same.edges] == [e.requests for e in graph.edges]
+            else:
+                out["exec refresh"] = float("nan")
             out["proxies"] = float(graph.proxies)
+            out.update(_envoy_facts(Path(tmp)))
         finally:
             session.close()
             daemon.down(StateDir(Path(tmp) / "local"))
@@ -153,19 +213,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--exec-runs",
+        type=int,
+        default=None,
+        help="reads through exec per N (default: 3, 1 at the largest N; 0: none)",
+    )
     args = parser.parse_args()
     lab = load_lab()
     first: dict[str, float] | None = None
     print("== one graph refresh (median) against the number of sidecars")
     for n in args.sizes:
-        got = measure(n, lab, args.runs, 1 if n == max(args.sizes) else 3)
+        execs = 1 if n == max(args.sizes) else 3
+        got = measure(n, lab, args.runs, execs if args.exec_runs is None else args.exec_runs)
         first = first or got
         print(
             f"N = {n:>4} ({got['proxies']:.0f} proxies in Envoy): "
             + ", ".join(
                 f"{k} {got[k] * 1000:.0f} ms ({got[k] / first[k]:.1f}x)"
                 for k in ("admin refresh", "exec refresh")
-            ),
+            )
+            + f"; all Ready in {got['ready']:.1f} s, {got['route files']:.0f} route files,"
+            f" {got['envoy restarts']:.0f} Envoy restarts, Envoy RSS {got['envoy rss']:.0f} MiB",
+            flush=True,
+        )
+        print(
+            "         admin refresh's parts: "
+            + ", ".join(
+                f"{k} {got[k] * 1000:.0f} ms"
+                for k in ("pods", "/stats", "/clusters", "parse+graph", "config_dump")
+            )
+            + f"; /clusters is {got['/clusters MB']:.1f} MB",
             flush=True,
         )
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
+from istiotui.cli.output import add_output_flag, document, emit, wants_data
+
+if TYPE_CHECKING:
+    from istiotui.mesh.traffic_graph import Graph
 
 PROG = "istiotui graph"
 
@@ -18,15 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The traffic graph read from the client proxies' outbound statistics: one "
         "edge per source workload → destination workload (namespace/app/version) with "
         "requests, 5xx, p50/p99 latency (ms) and Envoy's response flags (UO, UH, UF, UT, URX). "
-        "Counts are cumulative since each proxy started. On the local cluster the numbers come "
-        "from its one Envoy's admin, per sidecar; on a real cluster from `pilot-agent request "
-        "GET stats` in each pod's istio-proxy (Istio keeps the `cluster.outbound` statistics "
-        "only for pods whose proxy config asks for them).",
+        "Counts are cumulative since each proxy started (not a rate: compare two runs). "
+        "-o json|yaml writes them as docs/cli-output.md lists. On the local cluster the "
+        "numbers come from its one Envoy's admin, per sidecar; on a real cluster from "
+        "`pilot-agent request GET stats` in each pod's istio-proxy (Istio keeps the "
+        "`cluster.outbound` statistics only for pods whose proxy config asks for them).",
     )
     parser.add_argument(
         "-n", "--namespace", help="only edges that start or end in this namespace (default: all)"
     )
-    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    add_output_flag(parser, text="table")
     parser.add_argument(
         "--exec",
         dest="by_exec",
@@ -59,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"{PROG}: {exc}") from None
     finally:
         session.close()
-    if args.output == "json":
-        print(json.dumps(graph.to_json(), indent=2))
+    if wants_data(args):
+        emit(graph_data(graph, args.namespace), args.output)
         return 0
     print(f"source: {graph.source} · {graph.proxies} proxies · counts since each proxy started",
           file=sys.stderr)  # fmt: skip
@@ -70,3 +75,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(table(graph))
     return 0
+
+
+def graph_data(graph: Graph, namespace: str | None) -> dict[str, Any]:
+    """The document of `-o json|yaml`: the namespace asked for, then the graph's own JSON (the
+    edges' keys as the issue states them: `p50_ms`, not camelCase)."""
+    return document(namespace=namespace, **graph.to_json())

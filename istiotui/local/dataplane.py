@@ -132,6 +132,10 @@ class DataPlane:
             raise NotSettled(str(exc), refused=False) from None
 
     def proxy_ready(self, pod: dict) -> bool:
-        """A pod's sidecar is ready once Envoy runs a configuration that includes the pod."""
+        """A pod's sidecar is ready once Envoy serves a configuration that includes the pod.
+
+        Serves, not merely runs: an Envoy that crashed and is starting again (or crashing in a
+        loop) has no listener, and its pods stay Ready no longer than the kubelet's next look,
+        as istio-proxy's readiness probe would fail on a real node."""
         ip = (pod.get("status") or {}).get("podIP")
-        return bool(ip) and self.envoy.pid is not None and ip in self._live_ips
+        return bool(ip) and self.envoy.serving and ip in self._live_ips

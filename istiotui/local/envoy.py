@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import shutil
 import time
 from dataclasses import dataclass
@@ -24,9 +25,17 @@ import aiohttp
 
 from istiotui import process_group
 from istiotui.local.envoy_bootstrap import ADMIN_HOST, base_id, dynamic_bootstrap, envoy_binary
-from istiotui.local.envoy_files import RouteFile, split_routes, texts_response, write_atomically
+from istiotui.local.envoy_files import (
+    RouteFile,
+    inotify_room,
+    split_routes,
+    texts_response,
+    write_atomically,
+)
 from istiotui.local.pilot import EnvoyConfig, canonical
 from istiotui.local.pilot.compile import CLUSTER_TYPE, LISTENER_TYPE
+
+logger = logging.getLogger(__name__)
 
 EMPTY_VERSION = "empty"
 _POLL = 0.005
@@ -86,6 +95,7 @@ class EnvoySupervisor:
         binary: str | None = None,
         concurrency: int = 2,
         drain_seconds: int = 2,
+        route_files: int | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         # 0: Envoy takes a free port and writes it to `admin_address_path`; read after each start
@@ -113,6 +123,14 @@ class EnvoySupervisor:
         self._routes: dict[str, str] = {}  # route file key → version Envoy has
         # listener text → (the listener reading RDS, its text, its route files); see _split_routes
         self._split: dict[str, tuple[dict[str, Any], str, dict[str, RouteFile]]] = {}
+        # How many route files Envoy may watch (one inotify instance each), set at start from
+        # what this user has left; `route_files` given: that many at most.
+        self.route_files = route_files if route_files is not None else 0
+        self._fixed_route_files = route_files is not None
+        self._warned_inline = False
+        # Route files whose listener went away → when: a draining listener keeps its inotify
+        # instance a while (drain time, then the parent's shutdown), so its room is not lent yet.
+        self._released: dict[str, float] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -125,6 +143,12 @@ class EnvoySupervisor:
         return self._proc.pid if self._proc and self._proc.returncode is None else None
 
     @property
+    def serving(self) -> bool:
+        """Envoy runs and has loaded its files (its /ready answered since its last start): a
+        crashed or restarting Envoy serves no listener, whatever the configuration says."""
+        return self.pid is not None and self._ready.is_set()
+
+    @property
     def current(self) -> EnvoyConfig | None:
         """The configuration Envoy serves now (None before the first apply)."""
         return self._applied
@@ -132,6 +156,8 @@ class EnvoySupervisor:
     async def start(self, timeout: float = 30.0) -> None:
         """Start Envoy on an empty configuration; `apply()` then gives it the mesh's."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        if not self._fixed_route_files:
+            self.route_files = inotify_room()
         for path in (self.lds_path, self.cds_path):
             path.parent.mkdir(exist_ok=True)
             empty = {"version_info": EMPTY_VERSION, "resources": []}
@@ -324,24 +350,64 @@ class EnvoySupervisor:
             # back), and a watch on a removed directory never fires again.
             self._applied = config
             self._clusters_text, self._listeners_text = clusters_text, listeners_text
+            now = time.monotonic()
+            self._released.update((k, now) for k in self._routes if k not in routes)
             self._routes = {k: r.version for k, r in routes.items()}
 
     def _split_routes(
         self, listeners: list[dict[str, Any]], texts: tuple[str, ...]
     ) -> tuple[list[tuple[dict[str, Any], str]], dict[str, RouteFile]]:
         """split_routes, listener by listener, each kept by its text from one apply to the
-        next: a change to one listener splits (and serializes) that one only."""
+        next: a change to one listener splits (and serializes) that one only. Route files
+        stay within `route_files` (each is an inotify instance): the listeners kept count
+        first, a table that had a file keeps it, new tables take what room is left."""
         kept: dict[str, tuple[dict[str, Any], str, dict[str, RouteFile]]] = {}
-        out: list[tuple[dict[str, Any], str]] = []
+        found: list[tuple[dict[str, Any], str, dict[str, RouteFile]] | None] = []
         routes: dict[str, RouteFile] = {}
-        for listener, text in zip(listeners, texts, strict=True):
-            found = kept.get(text) or self._split.get(text)
-            if found is None:
-                (split,), files = split_routes([listener], self.rds_dir)
-                found = (split, canonical(split), files)
-            kept[text] = found
-            out.append((found[0], found[1]))
-            routes.update(found[2])
+        for text in texts:
+            split = kept.get(text) or self._split.get(text)
+            if split is not None:
+                kept[text] = split
+                routes.update(split[2])
+            found.append(split)
+        granted: set[str] = set(routes)
+        now, drain = time.monotonic(), self.drain_seconds + 2
+        self._released = {k: t for k, t in self._released.items() if now - t < drain}
+        # What Envoy watches now or may still (a listener going away drains with its files).
+        held = set(self._routes) | set(self._released)
+        taken = len(held | granted)
+        inline = 0
+
+        def room(key: str) -> bool:
+            nonlocal inline, taken
+            if key in granted or key in held:
+                granted.add(key)
+                return True
+            if taken < self.route_files:
+                granted.add(key)
+                taken += 1
+                return True
+            inline += 1
+            return False
+
+        out: list[tuple[dict[str, Any], str]] = []
+        for i, (listener, text) in enumerate(zip(listeners, texts, strict=True)):
+            split = found[i] or kept.get(text)
+            if split is None:
+                (done,), files = split_routes([listener], self.rds_dir, room)
+                split = (done, canonical(done), files)
+                kept[text] = split
+                routes.update(files)
+            out.append((split[0], split[1]))
+        if inline and not self._warned_inline:
+            self._warned_inline = True
+            logger.warning(
+                "%d route tables stay inline in their listeners: this user's inotify instances"
+                " (fs.inotify.max_user_instances) leave room for %d route files, one per table;"
+                " a route change to these replaces the listener instead",
+                inline,
+                self.route_files,
+            )
         self._split = kept
         return out, routes
 

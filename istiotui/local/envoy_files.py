@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,40 @@ def _routed(table: dict[str, Any]) -> bool:
     return not (name == "health" or name.startswith(("inbound|", "node_")))
 
 
+def inotify_room(reserve: int = 16) -> int:
+    """How many more inotify instances this user may create, less `reserve` (Envoy's own LDS
+    and CDS watches, listeners draining with their subscriptions, other tools). Past the
+    limit Envoy does not refuse a subscription: it aborts, and a restart on the same files
+    aborts again, so the route files are kept within this room."""
+    try:
+        limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+    except (OSError, ValueError):
+        return 1 << 30  # not Linux's inotify: Envoy watches files another way
+    used = 0
+    uid = os.getuid()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if proc.stat().st_uid != uid:
+                continue
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd) == "anon_inode:inotify":
+                    used += 1
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return max(0, limit - used - reserve)
+
+
 def split_routes(
-    listeners: list[dict[str, Any]], rds_dir: Path
+    listeners: list[dict[str, Any]],
+    rds_dir: Path,
+    room: Callable[[str], bool] = lambda _key: True,
 ) -> tuple[list[dict[str, Any]], dict[str, RouteFile]]:
-    """Listeners whose connection managers read RDS files, and those files' contents."""
+    """Listeners whose connection managers read RDS files, and those files' contents.
+
+    `room(key)` says whether a table may have its file; one that may not stays inline (a route
+    change then replaces its listener, which drains its connections)."""
     out = copy.deepcopy(listeners)
     files: dict[str, RouteFile] = {}
     for lis in out:
@@ -97,10 +128,12 @@ def split_routes(
                     continue
                 if not _routed(config["route_config"]):
                     continue
-                table = config.pop("route_config")
                 # The stat prefix is per proxy and port; the ingress address's listener shares
                 # its pod listener's connection manager, so it shares the file too.
                 key = _UNSAFE.sub("_", config["stat_prefix"])
+                if key not in files and not room(key):
+                    continue
+                table = config.pop("route_config")
                 path = rds_dir / key / "routes.json"
                 version = hashlib.sha256(canonical(table).encode()).hexdigest()[:16]
                 config["rds"] = {

@@ -40,7 +40,7 @@ def walk(value: Any, prefix: str = "") -> tuple[set[str], set[str]]:
 
 
 # Objects whose keys are data (status codes, class names), not schema.
-_MAPS = {"statuses", "classes"}
+_MAPS = {"statuses", "classes", "edges[].flags"}
 
 
 def assert_documented(command: str, document: dict) -> None:

@@ -94,5 +94,41 @@ def test_render_writes_plain_data_and_refuses_other_formats() -> None:
 
 
 def test_every_documented_command_has_a_table() -> None:
-    for command in ("lab list", "lab show", "local status", "verify", "probe", "doctor"):
+    for command in ("lab list", "lab show", "local status", "verify", "probe", "doctor", "graph"):
         assert documented_keys(command)[0] == "schemaVersion", command
+
+
+def test_graph_document_has_the_issue_keys_after_the_schema_version() -> None:
+    from istiotui.cli.graph import graph_data
+    from istiotui.mesh.traffic_graph import Edge, Graph, Node, Workload
+
+    page, details = Workload("bookinfo", "productpage", "v1"), Workload("bookinfo", "details", "v1")
+    httpbin = Workload("default", "httpbin", "v1")
+    fortio = Workload("default", "fortio")
+    edges = (
+        Edge(page, details, 100, 0, 1.6, 4.9),
+        Edge(fortio, httpbin, 30, 19, None, None, {"UO": 19}),
+        Edge(fortio, Workload("default", "httpbin", "v2"), 30, 0, 1.0, 2.0, mirrored=True),
+    )
+    graph = Graph(tuple(Node(w, "workload") for w in (page, details, fortio)), edges, "src", 4)
+    doc = json.loads(render(graph_data(graph, "bookinfo"), "json"))
+    assert next(iter(doc)) == "schemaVersion"
+    assert_documented("graph", doc)
+    assert doc["namespace"] == "bookinfo" and doc["proxies"] == 4 and doc["source"] == "src"
+    first, overflow, mirror = doc["edges"]
+    assert first == {
+        "source": {"namespace": "bookinfo", "app": "productpage", "version": "v1"},
+        "destination": {"namespace": "bookinfo", "app": "details", "version": "v1"},
+        "requests": 100, "errors": 0, "p50_ms": 1.6, "p99_ms": 4.9, "flags": {},
+        "mirrored": False,
+    }  # fmt: skip
+    assert overflow["flags"] == {"UO": 19} and overflow["p50_ms"] is None
+    assert mirror["mirrored"] is True
+    assert yaml.safe_load(render(graph_data(graph, None), "yaml"))["namespace"] is None
+
+
+def test_graph_refuses_an_unknown_format(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["graph", "-o", "wide", "--local"])
+    assert info.value.code == exit_codes.USAGE
+    assert "table" in capsys.readouterr().err

@@ -89,3 +89,27 @@ def test_probe_the_ingress_as_json(cluster: Any) -> None:
     assert sum(doc["classes"].values()) == 6
     assert set(doc["classes"]) <= {"v1", "v2", "v3"}
     assert doc["latencyMs"]["p50"] <= doc["latencyMs"]["max"]
+
+
+def test_graph_as_json_and_as_a_table(cluster: Any) -> None:
+    run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")  # Bookinfo, routed
+    sent = run(cluster, "probe", f"{cluster.ingress}/productpage", "-n", "3", "-o", "json")
+    assert sent.returncode == exit_codes.OK, sent.stderr
+    done = run(cluster, "graph", "-n", "bookinfo", "-o", "json", "--local")
+    assert done.returncode == exit_codes.OK, done.stderr
+    doc = json.loads(done.stdout)  # the notes, if any, went to stderr
+    assert next(iter(doc)) == "schemaVersion"
+    assert_documented("graph", doc)
+    assert doc["namespace"] == "bookinfo" and doc["proxies"] > 0
+    # The ingress gateway is a source like any other; counts are cumulative (the probe's 3 at
+    # least, and whatever the tests before sent).
+    edge = next(
+        e for e in doc["edges"]
+        if e["source"]["app"] == "istio-ingressgateway" and e["destination"]["app"] == "productpage"
+    )  # fmt: skip
+    assert edge["source"]["namespace"] == "istio-system" and edge["requests"] >= 3
+    assert {"errors", "p50_ms", "p99_ms", "flags", "mirrored"} <= set(edge)
+    table = run(cluster, "graph", "-n", "bookinfo", "--local")
+    assert table.returncode == exit_codes.OK, table.stderr
+    assert "productpage" in table.stdout and not table.stdout.lstrip().startswith("{")
+    assert "counts since each proxy started" in table.stderr

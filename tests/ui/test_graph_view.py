@@ -80,3 +80,26 @@ async def test_keys_move_between_edges_and_the_detail_follows(make_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, GraphScreen)
+
+
+async def test_a_long_header_wraps_at_80_columns_instead_of_being_cut(make_app) -> None:
+    from dataclasses import replace
+
+    from textual.geometry import Region
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = GraphScreen(None, "en", namespace="bookinfo")
+        await pilot.app.push_screen(screen)
+        await settle(pilot)
+        # A real cluster's source, read through exec: the longest header the view writes.
+        source = "pilot-agent request GET stats (exec in each istio-proxy)"
+        screen.show(replace(_graph(1), source=source), 0.0)
+        await settle(pilot)
+        title = screen.query_one("#graph-title", Static)
+        width, height = title.outer_size
+        assert height > 1
+        shown = " ".join(s.text.strip() for s in title.render_lines(Region(0, 0, width, height)))
+        assert shown == f"Graph · ns bookinfo · {source} · 9 proxies · totals since start"

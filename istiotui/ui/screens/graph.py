@@ -35,7 +35,8 @@ class GraphScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     GraphScreen { layout: vertical; }
-    GraphScreen #graph-title { height: 1; padding: 0 1; background: $panel; }
+    /* wraps rather than cut: a real cluster's source or a namespace makes it longer than 80 */
+    GraphScreen #graph-title { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     GraphScreen GraphTable { height: 1fr; }
     GraphScreen #graph-detail { height: 5; padding: 0 1; border-top: solid $panel; }
     """
@@ -110,7 +111,7 @@ class GraphScreen(Screen[None]):
             return f"{head}{where} · " + ("sin clúster" if es else "no cluster")
         if graph is None:
             return f"{head}{where} · " + ("leyendo los proxies…" if es else "reading the proxies…")
-        since = "acumulado desde el arranque" if es else "cumulative since start"
+        since = "totales desde el arranque" if es else "totals since start"
         return f"{head}{where} · {graph.source} · {graph.proxies} proxies · {since}"
 
     def _detail(self) -> None:
