@@ -1,12 +1,16 @@
 """The proxies' own statistics, fetched: the data behind the traffic graph and the stat checks.
 
-Two sources, one result (`mesh.envoy_stats.ProxyClusters`, read by `mesh.traffic_graph`):
+Sources of one result, a `mesh.traffic_graph.Graph` that names the source it came from:
 
-- `ExecSource`: each pod's istio-proxy through exec, `pilot-agent request GET stats` and
-  `… GET clusters`, as a learner would ask a real cluster (and the local cluster answers the
-  same way, per sidecar);
+- `ExecSource`: each pod's istio-proxy through exec, as a learner would ask a real cluster.
+  First `pilot-agent request GET stats/prometheus`: an Istio proxy's stats filter exports
+  `istio_requests_total` and the request-duration histogram whatever its stats inclusion list
+  (`mesh.istio_metrics`); a plain Envoy (the local cluster's, which answers the same way per
+  sidecar) has none, and then its outbound clusters' statistics are read (`… GET stats` and
+  `… GET clusters`, `mesh.envoy_stats`), which a real Istio keeps only for pods that ask;
 - `AdminSource`: the local cluster's one Envoy admin, asked once for every proxy (its names carry
-  the proxy's id, which the parse splits on) — one request instead of two execs per pod.
+  the proxy's id, which the parse splits on) — one request instead of two execs per pod;
+- `cluster.prometheus.PrometheusSource`: the Prometheus addon's `istio_requests_total`.
 
 Counts are cumulative since each proxy started.
 """
@@ -27,12 +31,13 @@ from kubernetes import client
 from istiotui.cluster import exec as pod_exec
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
-from istiotui.mesh import envoy_stats, traffic_graph
+from istiotui.mesh import envoy_stats, istio_metrics, traffic_graph
 from istiotui.mesh.traffic_graph import Graph
 
 PROXY_CONTAINER = "istio-proxy"
 # Only the outbound clusters' statistics, and only those that counted something.
 STATS_PATH = "stats?usedonly&filter=" + urllib.parse.quote(r"outbound\|")
+PROMETHEUS_PATH = "stats/prometheus?usedonly"
 CLUSTERS_PATH = "clusters"
 EXEC_WORKERS = 8
 ADMIN_TIMEOUT = 10.0
@@ -47,9 +52,7 @@ def has_proxy(pod: Mapping[str, Any]) -> bool:
 class Source(Protocol):
     label: str
 
-    def fetch(self, pods: list[dict]) -> envoy_stats.ProxyClusters: ...
-
-    def mirrors(self, pods: list[dict]) -> Mirrors: ...
+    def graph(self, pods: list[dict]) -> Graph: ...
 
 
 def pilot_agent(api_client: client.ApiClient, pod: Mapping[str, Any], path: str) -> str:
@@ -80,11 +83,19 @@ class _MirrorCache:
         return self.value
 
 
+ISTIO_LABEL = "istio_requests_total of each proxy (exec: pilot-agent request GET stats/prometheus)"
+ENVOY_LABEL = "Envoy cluster stats of each proxy (exec: pilot-agent request GET stats, clusters)"
+
+
 @dataclass
 class ExecSource:
     api_client: client.ApiClient
-    label: str = "pilot-agent request GET stats (exec in each istio-proxy)"
+    label: str = "each istio-proxy through exec (istio_requests_total, else Envoy cluster stats)"
     _cache: _MirrorCache = field(default_factory=_MirrorCache)
+    # Pods whose Envoy counted requests without Istio's stats filter (a plain Envoy, as the
+    # local cluster's): their Envoy will not change while they live, so they skip the
+    # `stats/prometheus` read from then on.
+    _plain: set[str] = field(default_factory=set)
 
     def _one(self, pod: Mapping[str, Any]) -> envoy_stats.ProxyClusters:
         pid = traffic_graph.proxy_id(pod)
@@ -95,9 +106,56 @@ class ExecSource:
             return {}  # a pod going away between the list and the exec: no edges from it
         return {pid: mine.get(None, {})}
 
+    def _read(self, pod: Mapping[str, Any]) -> _ProxyAnswer:
+        """One proxy's requests: its Istio metrics when it has them, else its Envoy clusters'
+        statistics; None when the pod went away between the list and the exec."""
+        key = _pod_key(pod)
+        if key not in self._plain:
+            try:
+                text = pilot_agent(self.api_client, pod, PROMETHEUS_PATH)
+            except ClusterError:
+                return None
+            if istio_metrics.has_istio_stats(text):
+                return istio_metrics.parse(text)
+            if "outbound|" not in text:
+                return {}  # nothing counted yet, by either kind of proxy
+            self._plain.add(key)
+        clusters = self._one(pod)
+        return clusters or None
+
     def fetch(self, pods: list[dict]) -> envoy_stats.ProxyClusters:
         with ThreadPoolExecutor(EXEC_WORKERS) as pool:
             return envoy_stats.merge(pool.map(self._one, [p for p in pods if has_proxy(p)]))
+
+    def graph(self, pods: list[dict]) -> Graph:
+        proxied = [p for p in pods if has_proxy(p)]
+        with ThreadPoolExecutor(EXEC_WORKERS) as pool:
+            answers = list(pool.map(self._read, proxied))
+        samples: list[istio_metrics.Sample] = []
+        clusters: envoy_stats.ProxyClusters = {}
+        from_envoy: list[dict] = []
+        by_istio = answered = 0
+        for pod, answer in zip(proxied, answers, strict=True):
+            if answer is None:
+                continue
+            answered += 1
+            if isinstance(answer, list):
+                samples += answer
+                by_istio += 1
+            elif answer:
+                clusters.update(answer)
+                from_envoy.append(pod)
+        by_envoy = len(from_envoy)
+        mirrors = self.mirrors(from_envoy) if by_envoy else {}
+        envoy_part = traffic_graph.build(pods, clusters, ENVOY_LABEL, mirrors)
+        edges = traffic_graph.combine((*istio_metrics.edges_of(samples), *envoy_part.edges))
+        if by_envoy and by_istio:
+            label = (f"istio_requests_total of {by_istio} proxies, Envoy cluster stats of "
+                     f"{by_envoy} (exec in each istio-proxy)")  # fmt: skip
+        else:
+            label = ENVOY_LABEL if by_envoy else ISTIO_LABEL
+        known = {n.workload: n for n in envoy_part.nodes}
+        return Graph(traffic_graph.nodes_of(edges, known), edges, label, answered)
 
     def _mirrors_of(self, pod: Mapping[str, Any]) -> Mirrors:
         try:
@@ -116,6 +174,15 @@ class ExecSource:
                 return found
 
         return self._cache.get(load)
+
+
+# One proxy's answer: Istio's samples, its Envoy clusters (by proxy id), or None (gone).
+_ProxyAnswer = list[istio_metrics.Sample] | envoy_stats.ProxyClusters | None
+
+
+def _pod_key(pod: Mapping[str, Any]) -> str:
+    meta = pod.get("metadata") or {}
+    return f"{traffic_graph.proxy_id(pod)}/{meta.get('uid', '')}"
 
 
 @dataclass
@@ -141,13 +208,15 @@ class AdminSource:
             lambda: envoy_stats.mirror_only_clusters(json.loads(self._get("config_dump")))
         )
 
+    def graph(self, pods: list[dict]) -> Graph:
+        stats = {k: v for k, v in self.fetch(pods).items() if k is not None}
+        mirrors = {k: v for k, v in self.mirrors(pods).items() if k is not None}
+        return traffic_graph.build(pods, stats, self.label, mirrors)
+
 
 def collect(objects: Objects, source: Source, namespace: str | None = None) -> Graph:
     """The traffic graph now, from every proxy (edges that start or end in `namespace`)."""
-    pods = objects.list("v1", "Pod")
-    stats = {k: v for k, v in source.fetch(pods).items() if k is not None}
-    mirrors = {k: v for k, v in source.mirrors(pods).items() if k is not None}
-    return traffic_graph.build(pods, stats, source.label, mirrors).only_namespace(namespace)
+    return source.graph(objects.list("v1", "Pod")).only_namespace(namespace)
 
 
 def stat_total(
