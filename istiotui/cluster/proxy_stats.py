@@ -92,10 +92,10 @@ class ExecSource:
     api_client: client.ApiClient
     label: str = "each istio-proxy through exec (istio_requests_total, else Envoy cluster stats)"
     _cache: _MirrorCache = field(default_factory=_MirrorCache)
-    # Pods whose Envoy counted requests without Istio's stats filter (a plain Envoy, as the
-    # local cluster's): their Envoy will not change while they live, so they skip the
-    # `stats/prometheus` read from then on.
-    _plain: set[str] = field(default_factory=set)
+    # Pods whose Envoy has no Istio metrics (not even `istio_build`, which every Istio proxy
+    # exports) and counted requests in its clusters: a plain Envoy, as the local cluster's. It
+    # will not change while the pod lives, so the `stats/prometheus` read is skipped from then on.
+    plain: set[str] = field(default_factory=set)
 
     def _one(self, pod: Mapping[str, Any]) -> envoy_stats.ProxyClusters:
         pid = traffic_graph.proxy_id(pod)
@@ -110,18 +110,22 @@ class ExecSource:
         """One proxy's requests: its Istio metrics when it has them, else its Envoy clusters'
         statistics; None when the pod went away between the list and the exec."""
         key = _pod_key(pod)
-        if key not in self._plain:
+        if key not in self.plain:
             try:
                 text = pilot_agent(self.api_client, pod, PROMETHEUS_PATH)
             except ClusterError:
                 return None
             if istio_metrics.has_istio_stats(text):
-                return istio_metrics.parse(text)
-            if "outbound|" not in text:
-                return {}  # nothing counted yet, by either kind of proxy
-            self._plain.add(key)
+                try:
+                    return istio_metrics.parse(text)
+                except istio_metrics.MetricsError as exc:
+                    meta = pod["metadata"]
+                    where = f"pod {meta['namespace']}/{meta['name']}: {PROMETHEUS_PATH}"
+                    raise ClusterError(f"{where}: {exc}") from None
         clusters = self._one(pod)
-        return clusters or None
+        if any(clusters.values()):
+            self.plain.add(key)
+        return clusters
 
     def fetch(self, pods: list[dict]) -> envoy_stats.ProxyClusters:
         with ThreadPoolExecutor(EXEC_WORKERS) as pool:
@@ -142,7 +146,7 @@ class ExecSource:
             if isinstance(answer, list):
                 samples += answer
                 by_istio += 1
-            elif answer:
+            elif any(answer.values()):
                 clusters.update(answer)
                 from_envoy.append(pod)
         by_envoy = len(from_envoy)
@@ -152,8 +156,10 @@ class ExecSource:
         if by_envoy and by_istio:
             label = (f"istio_requests_total of {by_istio} proxies, Envoy cluster stats of "
                      f"{by_envoy} (exec in each istio-proxy)")  # fmt: skip
-        else:
+        elif by_envoy or by_istio:
             label = ENVOY_LABEL if by_envoy else ISTIO_LABEL
+        else:
+            label = self.label  # nothing counted yet: either may come
         known = {n.workload: n for n in envoy_part.nodes}
         return Graph(traffic_graph.nodes_of(edges, known), edges, label, answered)
 

@@ -97,9 +97,19 @@ def test_the_graph_shows_bookinfo_from_the_sidecars(lab_run: LabRun) -> None:
     s = lab_run.session
     assert lab_run.envoy_admin is not None
     by_admin = sources.collect(s.objects, sources.AdminSource(lab_run.envoy_admin), "bookinfo")
-    by_exec = sources.collect(s.objects, sources.ExecSource(s.connection.api_client), "bookinfo")
+    exec_source = sources.ExecSource(s.connection.api_client)
+    by_exec = sources.collect(s.objects, exec_source, "bookinfo")
     assert [(e.key, e.requests, e.errors) for e in by_exec.edges] == [
         (e.key, e.requests, e.errors) for e in by_admin.edges
+    ]
+    # The local Envoy has no Istio stats filter: `stats/prometheus` holds no istio_requests_total,
+    # so the Envoy cluster stats were read, and the graph says so; the proxies that counted
+    # requests are known as plain from then on (one exec fewer each).
+    assert by_exec.source == sources.ENVOY_LABEL
+    assert any(k.startswith("productpage-v1-") for k in exec_source.plain), exec_source.plain
+    again = sources.collect(s.objects, exec_source, "bookinfo")
+    assert [(e.key, e.requests) for e in again.edges] == [
+        (e.key, e.requests) for e in by_exec.edges
     ]
     pages = sum(e.requests for e in find(by_exec, "productpage", "details"))
     assert pages >= 200  # both steps' 100 pages, cumulative since the proxies started
