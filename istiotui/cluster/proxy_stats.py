@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from kubernetes import client
@@ -31,7 +32,7 @@ from kubernetes import client
 from istiotui.cluster import exec as pod_exec
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
-from istiotui.mesh import envoy_stats, istio_metrics, traffic_graph
+from istiotui.mesh import access_log, envoy_stats, istio_metrics, traffic_graph
 from istiotui.mesh.traffic_graph import Graph
 
 PROXY_CONTAINER = "istio-proxy"
@@ -192,10 +193,44 @@ def _pod_key(pod: Mapping[str, Any]) -> str:
 
 
 @dataclass
+class _LogTail:
+    """A proxy's access log read on from where the last read stopped (a file that shrank is a
+    new one: read from its start)."""
+
+    offset: int = 0
+    partial: str = ""
+    found: access_log.RouteFlags = field(default_factory=dict)
+
+    def read(self, path: Path) -> access_log.RouteFlags:
+        try:
+            size = path.stat().st_size
+            if size < self.offset:
+                self.offset, self.partial, self.found = 0, "", {}
+            if size > self.offset:
+                with path.open("rb") as fh:
+                    fh.seek(self.offset)
+                    data = fh.read(size - self.offset)
+                self.offset += len(data)
+                text = self.partial + data.decode(errors="replace")
+                complete, _, self.partial = text.rpartition("\n")
+                access_log.add_lines(complete, self.found)
+        except OSError:
+            pass  # no log yet (a proxy that has logged nothing), or the pod went away
+        return self.found
+
+
+ProxyLog = Callable[[str, str], Path]  # (namespace, pod) → its istio-proxy access log
+
+
+@dataclass
 class AdminSource:
     admin_url: str
+    # The local cluster's proxies' access logs: the flags no cluster counter holds (NR, FI, DI,
+    # DC) and the requests a proxy answered itself. None: not read.
+    proxy_log: ProxyLog | None = None
     label: str = "the local Envoy's admin, per sidecar"
     _cache: _MirrorCache = field(default_factory=_MirrorCache)
+    _tails: dict[str, _LogTail] = field(default_factory=dict)
 
     def _get(self, path: str) -> str:
         url = f"{self.admin_url.rstrip('/')}/{path}"
@@ -207,7 +242,21 @@ class AdminSource:
 
     def fetch(self, pods: list[dict]) -> envoy_stats.ProxyClusters:
         parsed = envoy_stats.parse_stats(self._get(STATS_PATH))
-        return envoy_stats.parse_clusters(self._get(CLUSTERS_PATH), parsed)
+        envoy_stats.parse_clusters(self._get(CLUSTERS_PATH), parsed)
+        if self.proxy_log is not None:
+            self._read_logs(pods, parsed)
+        return parsed
+
+    def _read_logs(self, pods: list[dict], into: envoy_stats.ProxyClusters) -> None:
+        assert self.proxy_log is not None
+        tails: dict[str, _LogTail] = {}
+        for pod in pods:
+            if has_proxy(pod):
+                meta, key = pod["metadata"], _pod_key(pod)
+                tails[key] = tail = self._tails.get(key) or _LogTail()
+                found = tail.read(self.proxy_log(meta["namespace"], meta["name"]))
+                envoy_stats.add_route_flags(into, traffic_graph.proxy_id(pod), found)
+        self._tails = tails  # pods gone: their tails with them
 
     def mirrors(self, pods: list[dict]) -> Mirrors:
         return self._cache.get(

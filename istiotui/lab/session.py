@@ -30,6 +30,7 @@ class Session:
     # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
     proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
     envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
+    proxy_log: proxy_stats.ProxyLog | None = None  # the local proxies' access logs, on disk
     _graph_source: proxy_stats.Source | None = field(default=None, init=False, repr=False)
 
     def count_log_lines(self, source: m.LogSource) -> int:
@@ -55,7 +56,7 @@ class Session:
 
     def _choose_graph_source(self) -> proxy_stats.Source:
         if self.envoy_admin:
-            return proxy_stats.AdminSource(self.envoy_admin)
+            return proxy_stats.AdminSource(self.envoy_admin, self.proxy_log)
         by_exec = proxy_stats.ExecSource(self.connection.api_client)
         ns, name, port = prometheus.NAMESPACE, prometheus.SERVICE, prometheus.PORT
         try:

@@ -196,7 +196,21 @@ def test_seven_second_delay_breaks_the_page_after_about_six(lab_run: LabRun) -> 
 
 
 def test_abort_shows_ratings_unavailable_at_once(lab_run: LabRun) -> None:
+    before = lab_run.session.graph("bookinfo")
     assert_passed(lab_run.verify("fault-abort-jason"))
+    # The graph shows the aborts where they happen, reviews v2 (jason's) → ratings, flagged FI
+    # and counted as 5xx though no request reached ratings: read from the sidecar's access log,
+    # which Envoy flushes within a second of the request.
+    deadline = time.monotonic() + 15
+    while True:
+        added = delta(lab_run.session.graph("bookinfo"), before)
+        aborted = find(added, "reviews/v2", "ratings")
+        if (aborted and aborted[0].flags.get("FI")) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert aborted and aborted[0].flags.get("FI", 0) > 0, added.edges
+    assert aborted[0].errors >= aborted[0].flags["FI"]
+    assert not find(added, "reviews/v1", "ratings")
     assert_passed(lab_run.verify("fault-cleanup"))
 
 
