@@ -68,7 +68,7 @@ class Session:
 
         def url() -> str:
             try:
-                return self.vantages.port_forward_target(ns, name, port).url
+                return self.vantages.port_forward_target(ns, name, port).base_url
             except VantageUnavailable as exc:
                 raise ClusterError(str(exc)) from None
 

@@ -130,3 +130,47 @@ def test_the_forward_reaches_the_service_until_interrupted(cluster: Any) -> None
         # The forward went with the command: nothing listens there any more.
         with pytest.raises(OSError):
             urllib.request.urlopen(base + "/get", timeout=5)
+
+
+def test_a_prometheus_that_does_not_answer_gives_way_to_the_proxies(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session without the local Envoy's admin chooses as on a real cluster: the `prometheus`
+    Service is there, so Prometheus first; what answers behind it (the stand-in, httpbin) is no
+    Prometheus, so the proxies are read through exec, and the source says why."""
+    import argparse
+
+    from istiotui.cli.session import open_session
+    from istiotui.cluster import prometheus, proxy_stats
+
+    for key, value in cluster.env.items():
+        monkeypatch.setenv(key, value)
+    session = open_session(argparse.Namespace(local=True, context=None, kubeconfig=None))
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "prometheus", "namespace": NS},
+        "spec": {
+            "selector": {"app": "kiali"},
+            "ports": [{"name": "http", "port": 9090, "targetPort": "api-port"}],
+        },
+    }
+    try:
+        session.objects.apply(STAND_IN[:2])  # the stand-in runs (the other test may not have)
+        session.objects.apply([service])
+        deadline = time.monotonic() + 120
+        while not [p for p in session.objects.list("v1", "Pod", NS, "app=kiali")
+                   if (p.get("status") or {}).get("podIP")]:  # fmt: skip
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        session.envoy_admin = None  # as on a real cluster
+        source = session.graph_source()
+        assert isinstance(source, prometheus.Preferred)
+        assert isinstance(source.fallback, proxy_stats.ExecSource)
+        graph = session.graph()
+        assert graph.source.startswith(source.fallback.label + " (Prometheus (istio-system/")
+        assert "did not answer: Prometheus at http://" in graph.source and "404" in graph.source
+        assert session.graph_source() is source  # kept: what it learnt is not lost
+    finally:
+        session.objects.delete(service)
+        session.close()
