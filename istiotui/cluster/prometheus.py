@@ -10,11 +10,12 @@ scraped nothing yet (Kiali's empty graph) gives way to the proxies themselves (`
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.proxy_stats import Source
@@ -24,6 +25,7 @@ from istiotui.mesh.traffic_graph import Graph
 
 NAMESPACE, SERVICE, PORT = "istio-system", "prometheus", 9090
 TIMEOUT = 10.0
+RETRY_S = 15.0  # the addon's scrape interval: sooner, an empty Prometheus is still empty
 # The labels an edge is made of (mesh.istio_metrics reads them); the rest (pod, instance, …)
 # are summed away.
 BY = ("reporter", "source_workload", "source_workload_namespace", "source_app", "source_version",
@@ -90,24 +92,35 @@ class PrometheusSource:
 @dataclass
 class Preferred:
     """Prometheus when it answers with requests, else the proxies themselves (and the label says
-    why)."""
+    why). After a miss Prometheus is asked again only `retry_s` later: a refresh a second must
+    not wait on a Prometheus that hangs, and sources that alternate would make the view's rates
+    jump between two clocks (the addon's scrapes lag the proxies)."""
 
     prometheus: PrometheusSource
     fallback: Source
+    retry_s: float = RETRY_S
+    clock: Callable[[], float] = time.monotonic
+    _missed: tuple[float, str] | None = field(default=None, init=False, repr=False)
 
     @property
     def label(self) -> str:
         return f"{self.prometheus.label}, else {self.fallback.label}"
 
     def graph(self, pods: list[dict]) -> Graph:
-        try:
-            graph = self.prometheus.graph(pods)
-        except ClusterError as exc:
-            why = f"Prometheus ({self.prometheus.where}) did not answer: {exc}"
+        now = self.clock()
+        if self._missed is not None and now - self._missed[0] < self.retry_s:
+            why = self._missed[1]
         else:
-            if graph.edges:
-                return graph
-            why = f"Prometheus ({self.prometheus.where}) has no istio_requests_total yet"
+            try:
+                graph = self.prometheus.graph(pods)
+            except ClusterError as exc:
+                why = f"Prometheus ({self.prometheus.where}) did not answer: {exc}"
+            else:
+                if graph.edges:
+                    self._missed = None
+                    return graph
+                why = f"Prometheus ({self.prometheus.where}) has no istio_requests_total yet"
+            self._missed = (now, why)
         from_proxies = self.fallback.graph(pods)
         return Graph(from_proxies.nodes, from_proxies.edges, f"{from_proxies.source} ({why})",
                      from_proxies.proxies)  # fmt: skip

@@ -16,6 +16,7 @@ sidecars. A value Istio could not tell is `unknown`; here it is empty (or the se
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,10 @@ def has_istio_stats(text: str) -> bool:
     return any(line.startswith("istio_") for line in text.splitlines())
 
 
+_LABEL = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
+_ESCAPE = re.compile(r"\\(.)")
+
+
 def _split(line: str, number: int) -> tuple[str, dict[str, str], str]:
     brace = line.find("{")
     if brace < 0:
@@ -79,26 +84,17 @@ def _split(line: str, number: int) -> tuple[str, dict[str, str], str]:
     labels: dict[str, str] = {}
     i = brace + 1
     while True:
-        while i < len(line) and line[i] in " ,":
-            i += 1
-        if i < len(line) and line[i] == "}":
-            return line[:brace], labels, line[i + 1 :]
-        eq = line.find("=", i)
-        if eq < 0 or eq + 1 >= len(line) or line[eq + 1] != '"':
+        m = _LABEL.match(line, i)
+        if m is None:
+            rest = line[i:].lstrip()
+            if rest.startswith("}"):
+                return line[:brace], labels, rest[1:]
             raise MetricsError(f"line {number}: a label without a quoted value: {line[:80]}")
-        key, i = line[i:eq].strip(), eq + 2
-        value = []
-        while i < len(line) and line[i] != '"':
-            if line[i] == "\\" and i + 1 < len(line):
-                value.append({"n": "\n"}.get(line[i + 1], line[i + 1]))
-                i += 2
-            else:
-                value.append(line[i])
-                i += 1
-        if i >= len(line):
-            raise MetricsError(f"line {number}: a label value never closed: {line[:80]}")
-        labels[key] = "".join(value)
-        i += 1
+        value = m.group(2)
+        if "\\" in value:
+            value = _ESCAPE.sub(lambda e: "\n" if e.group(1) == "n" else e.group(1), value)
+        labels[m.group(1)] = value
+        i = m.end()
 
 
 def _number(text: str, number: int) -> float:

@@ -154,10 +154,21 @@ def test_a_prometheus_that_does_not_answer_gives_way(prometheus_url: str) -> Non
     with pytest.raises(ClusterError, match=re.escape(f"Prometheus at {dead}:")):
         PrometheusSource(lambda: dead).graph([])
     live = PrometheusSource(lambda: prometheus_url, "the live one")
-    chosen = Preferred(PrometheusSource(lambda: dead, "the dead one"), live).graph([])
+    urls, now = [dead], [100.0]
+    preferred = Preferred(PrometheusSource(lambda: urls[0], "the first"), live,
+                          retry_s=15.0, clock=lambda: now[0])  # fmt: skip
+    chosen = preferred.graph([])
     assert chosen.source.startswith("istio_requests_total from Prometheus (the live one) (")
-    assert "Prometheus (the dead one) did not answer" in chosen.source
+    assert "Prometheus (the first) did not answer" in chosen.source
     assert len(chosen.edges) == 2
+    # It answers now, but is asked again only once the retry delay has passed.
+    urls[0] = prometheus_url
+    now[0] = 110.0
+    assert "the first) did not answer" in preferred.graph([]).source
+    now[0] = 115.0
+    again = preferred.graph([])
+    assert again.source == "istio_requests_total from Prometheus (the first)"
+    assert [(e.key, e.requests) for e in again.edges] == [(e.key, e.requests) for e in chosen.edges]
 
 
 def test_a_bad_query_says_prometheus_why(prometheus_url: str) -> None:
