@@ -72,15 +72,23 @@ Mirrors = dict[str | None, set[str]]
 MIRRORS_TTL = 10.0  # seconds a config dump's mirror targets are kept (the dump is large)
 
 
+# Envoy's counts of accepted config updates (LDS, CDS, each RDS): they change with the routes.
+CONFIG_VERSION_PATH = "stats?filter=" + urllib.parse.quote(r"update_success$")
+
+
 @dataclass
 class _MirrorCache:
     value: Mirrors | None = None
     at: float = 0.0
+    version: str | None = None
 
-    def get(self, load: Callable[[], Mirrors]) -> Mirrors:
+    def get(self, load: Callable[[], Mirrors], version: str | None = None) -> Mirrors:
+        """The mirror targets, loaded again after MIRRORS_TTL, or at once when `version` (what
+        the config is now, where that is cheap to ask) changed."""
         now = time.monotonic()
-        if self.value is None or now - self.at > MIRRORS_TTL:
-            self.value, self.at = load(), now
+        stale = version is not None and version != self.version
+        if self.value is None or stale or now - self.at > MIRRORS_TTL:
+            self.value, self.at, self.version = load(), now, version
         return self.value
 
 
@@ -259,8 +267,11 @@ class AdminSource:
         self._tails = tails  # pods gone: their tails with them
 
     def mirrors(self, pods: list[dict]) -> Mirrors:
+        # One small admin request tells whether the routes changed since the dump was read: a
+        # mirror just applied is drawn as one on the next refresh.
         return self._cache.get(
-            lambda: envoy_stats.mirror_only_clusters(json.loads(self._get("config_dump")))
+            lambda: envoy_stats.mirror_only_clusters(json.loads(self._get("config_dump"))),
+            self._get(CONFIG_VERSION_PATH),
         )
 
     def graph(self, pods: list[dict]) -> Graph:
