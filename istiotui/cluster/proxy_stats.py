@@ -18,6 +18,7 @@ Counts are cumulative since each proxy started.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -239,6 +240,8 @@ class AdminSource:
     label: str = "the local Envoy's admin, per sidecar"
     _cache: _MirrorCache = field(default_factory=_MirrorCache)
     _tails: dict[str, _LogTail] = field(default_factory=dict)
+    # The view's refresh and a step's verify may read at once: one reader of the logs at a time.
+    _tails_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _get(self, path: str) -> str:
         url = f"{self.admin_url.rstrip('/')}/{path}"
@@ -252,7 +255,8 @@ class AdminSource:
         parsed = envoy_stats.parse_stats(self._get(STATS_PATH))
         envoy_stats.parse_clusters(self._get(CLUSTERS_PATH), parsed)
         if self.proxy_log is not None:
-            self._read_logs(pods, parsed)
+            with self._tails_lock:
+                self._read_logs(pods, parsed)
         return parsed
 
     def _read_logs(self, pods: list[dict], into: envoy_stats.ProxyClusters) -> None:
