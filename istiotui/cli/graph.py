@@ -22,21 +22,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The traffic graph read from the client proxies' outbound statistics: one "
         "edge per source workload → destination workload (namespace/app/version) with "
         "requests, 5xx, p50/p99 latency (ms) and Envoy's response flags (UO, UH, UF, UT, URX). "
-        "Counts are cumulative since each proxy started (not a rate: compare two runs). "
-        "-o json|yaml writes them as docs/cli-output.md lists. On the local cluster the "
-        "numbers come from its one Envoy's admin, per sidecar; on a real cluster from "
-        "`pilot-agent request GET stats` in each pod's istio-proxy (Istio keeps the "
-        "`cluster.outbound` statistics only for pods whose proxy config asks for them).",
+        "Counts are cumulative since each proxy started (not a rate: compare two runs); "
+        "-o json|yaml writes them as docs/cli-output.md lists. On the local cluster the numbers "
+        "come from its one Envoy's admin, per sidecar. On a real cluster: the Prometheus addon's "
+        "istio_requests_total when its Service (istio-system/prometheus) is there and has "
+        "requests, else each pod's istio-proxy through exec (`pilot-agent request GET "
+        "stats/prometheus`: Istio's istio_requests_total, or the Envoy outbound cluster "
+        "statistics of a proxy without Istio's stats filter). The output says which source.",
     )
     parser.add_argument(
         "-n", "--namespace", help="only edges that start or end in this namespace (default: all)"
     )
     add_output_flag(parser, text="table")
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--exec",
         dest="by_exec",
         action="store_true",
         help="read each pod's istio-proxy through exec even on the local cluster",
+    )
+    which.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="read istio_requests_total from the Prometheus at URL (one you port-forwarded)",
     )
     add_cluster_flags(parser)
     takes(parser, *CLUSTER_FLAGS)
@@ -45,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from istiotui.cli.session import open_session, print_notes
-    from istiotui.cluster import proxy_stats
+    from istiotui.cluster import prometheus, proxy_stats
     from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.mesh.traffic_graph import table
@@ -59,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         source = session.graph_source()
         if args.by_exec:
             source = proxy_stats.ExecSource(session.connection.api_client)
+        if args.prometheus:
+            url = args.prometheus
+            source = prometheus.PrometheusSource(lambda: url, url)
         graph = proxy_stats.collect(session.objects, source, args.namespace)
     except ClusterError as exc:
         raise SystemExit(f"{PROG}: {exc}") from None

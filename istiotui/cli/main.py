@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "analyze",
     "explain",
     "graph",
+    "dashboard",
     "doctor",
     "completion",
 )

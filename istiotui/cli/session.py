@@ -80,6 +80,8 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
     session = Session(connection, objects, cluster, vantages, notes, envoy_admin=admin)
     if cluster == ClusterKind.LOCAL:
         session.proxy_dump = _local_proxy_dump(state)
+        logs = state.logs  # where local/pilot/filters.py has each proxy write its access log
+        session.proxy_log = lambda namespace, pod: logs / namespace / pod / "istio-proxy.log"
     return session
 
 

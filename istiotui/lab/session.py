@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from istiotui.cluster import proxy_stats
+from istiotui.cluster import prometheus, proxy_stats
 from istiotui.cluster.connection import Connection
+from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
 from istiotui.lab import model as m
 from istiotui.mesh.traffic_graph import Graph
-from istiotui.traffic.vantage import Vantages
+from istiotui.traffic.vantage import Vantages, VantageUnavailable
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Session:
     # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
     proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
     envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
+    proxy_log: proxy_stats.ProxyLog | None = None  # the local proxies' access logs, on disk
+    _graph_source: proxy_stats.Source | None = field(default=None, init=False, repr=False)
 
     def count_log_lines(self, source: m.LogSource) -> int:
         dep = self.objects.get("apps/v1", "Deployment", source.deployment, source.namespace)
@@ -43,11 +46,34 @@ class Session:
         return total
 
     def graph_source(self) -> proxy_stats.Source:
-        """The local Envoy's admin when there is one (one request for every proxy), else each
-        pod's istio-proxy through exec."""
+        """The local Envoy's admin when there is one (one request for every proxy); else the
+        Prometheus addon when its Service is there (while it has requests), else each pod's
+        istio-proxy through exec. Kept: the sources remember what they learnt (mirror targets,
+        plain Envoys, the port-forward)."""
+        if self._graph_source is None:
+            self._graph_source = self._choose_graph_source()
+        return self._graph_source
+
+    def _choose_graph_source(self) -> proxy_stats.Source:
         if self.envoy_admin:
-            return proxy_stats.AdminSource(self.envoy_admin)
-        return proxy_stats.ExecSource(self.connection.api_client)
+            return proxy_stats.AdminSource(self.envoy_admin, self.proxy_log)
+        by_exec = proxy_stats.ExecSource(self.connection.api_client)
+        ns, name, port = prometheus.NAMESPACE, prometheus.SERVICE, prometheus.PORT
+        try:
+            svc = self.objects.get("v1", "Service", name, ns)
+        except ClusterError:
+            svc = None
+        if svc is None:
+            return by_exec
+
+        def url() -> str:
+            try:
+                return self.vantages.port_forward_target(ns, name, port).base_url
+            except VantageUnavailable as exc:
+                raise ClusterError(str(exc)) from None
+
+        where = f"{ns}/{name} through a port-forward"
+        return prometheus.Preferred(prometheus.PrometheusSource(url, where), by_exec)
 
     def graph(self, namespace: str | None = None) -> Graph:
         return proxy_stats.collect(self.objects, self.graph_source(), namespace)

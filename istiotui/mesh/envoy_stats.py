@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from istiotui.mesh.access_log import RouteFlags
+
 # `cluster.[<proxy>|]outbound|9080|v1|reviews.bookinfo.svc.cluster.local.upstream_rq_2xx: 7`;
 # the host is the shortest run before `.upstream_…` (hosts never hold that word).
 _STAT = re.compile(
@@ -57,6 +59,11 @@ class ClusterStats:
     counters: dict[str, int] = field(default_factory=dict)
     quantiles: dict[float, float] = field(default_factory=dict)  # upstream_rq_time, ms
     hosts: dict[str, dict[str, int]] = field(default_factory=dict)  # ip → rq_total/rq_error
+    # From the proxy's access log (mesh.access_log): flags no counter holds, and the requests
+    # the proxy answered itself (no route, an injected abort), which the counters never saw.
+    route_flags: dict[str, int] = field(default_factory=dict)
+    local_answers: int = 0
+    local_errors: int = 0
 
     @property
     def port(self) -> int:
@@ -72,15 +79,18 @@ class ClusterStats:
 
     @property
     def requests(self) -> int:
-        """Answers of any status class (the router counts each upstream attempt)."""
-        return sum(self.counters.get(f"upstream_rq_{c}", 0) for c in _CLASSES)
+        """Answers of any status class (the router counts each upstream attempt), and those the
+        proxy gave itself."""
+        sent = sum(self.counters.get(f"upstream_rq_{c}", 0) for c in _CLASSES)
+        return sent + self.local_answers
 
     @property
     def errors(self) -> int:
-        return self.counters.get("upstream_rq_5xx", 0)
+        return self.counters.get("upstream_rq_5xx", 0) + self.local_errors
 
     def flags(self) -> dict[str, int]:
-        return {f: n for stat, f in FLAG_COUNTERS.items() if (n := self.counters.get(stat, 0))}
+        found = {f: n for stat, f in FLAG_COUNTERS.items() if (n := self.counters.get(stat, 0))}
+        return found | {f: n for f, n in self.route_flags.items() if n}
 
     def quantile(self, q: float) -> float | None:
         value = self.quantiles.get(q)
@@ -183,6 +193,15 @@ def mirror_only_clusters(config_dump: Any) -> dict[str | None, set[str]]:
     walk(config_dump)
     only = {p: names - live.get(p, set()) for p, names in mirrors.items()}
     return {p: names for p, names in only.items() if names}
+
+
+def add_route_flags(out: ProxyClusters, proxy: str | None, found: RouteFlags) -> None:
+    """A proxy's access-log findings (mesh.access_log) onto its clusters (made when the proxy
+    sent nothing upstream there: every request aborted, or no route at all)."""
+    for cluster, answers in found.items():
+        stats = _entry(out, proxy, cluster)
+        stats.route_flags = dict(answers.flags)
+        stats.local_answers, stats.local_errors = answers.local, answers.local_errors
 
 
 def merge(parts: Iterable[ProxyClusters]) -> ProxyClusters:

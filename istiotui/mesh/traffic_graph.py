@@ -108,7 +108,9 @@ class Graph:
         edges = tuple(
             e for e in self.edges if namespace in (e.source.namespace, e.destination.namespace)
         )
-        return replace(self, edges=edges, nodes=_nodes(edges, {n.workload: n for n in self.nodes}))
+        return replace(
+            self, edges=edges, nodes=nodes_of(edges, {n.workload: n for n in self.nodes})
+        )
 
 
 def workload_of(pod: Mapping[str, Any]) -> Workload:
@@ -130,7 +132,7 @@ def _owner_name(meta: Mapping[str, Any]) -> str:
     return "-".join(parts[:-2]) if len(parts) > 2 else name
 
 
-def _kind(w: Workload) -> str:
+def kind_of(w: Workload) -> str:
     return "gateway" if w.app in GATEWAY_APPS or w.app.endswith("gateway") else "workload"
 
 
@@ -160,7 +162,7 @@ def build(
         ip = (pod.get("status") or {}).get("podIP")
         if ip:
             by_ip[ip] = w
-        kinds.setdefault(w, _kind(w))
+        kinds.setdefault(w, kind_of(w))
     parts: list[Edge] = []
     for pid, clusters in stats.items():
         client = by_id.get(pid)
@@ -169,9 +171,9 @@ def build(
         mirrored = set((mirrors or {}).get(pid, ()))
         for cluster in clusters.values():
             parts += _cluster_edges(client, cluster, by_ip, kinds, cluster.name in mirrored)
-    edges = _combine(parts)
+    edges = combine(parts)
     return Graph(
-        _nodes(edges, {w: Node(w, k) for w, k in kinds.items()}), edges, source, len(stats)
+        nodes_of(edges, {w: Node(w, k) for w, k in kinds.items()}), edges, source, len(stats)
     )
 
 
@@ -215,7 +217,7 @@ def _cluster_edges(
     return edges
 
 
-def _combine(parts: Iterable[Edge]) -> tuple[Edge, ...]:
+def combine(parts: Iterable[Edge]) -> tuple[Edge, ...]:
     """Edges of the same workloads (replicas, several clusters) added up; the percentiles of the
     busiest part are kept (histograms cannot be added from their quantiles)."""
     out: dict[tuple[Workload, Workload, bool], Edge] = {}
@@ -242,11 +244,11 @@ def _combine(parts: Iterable[Edge]) -> tuple[Edge, ...]:
     return tuple(sorted(out.values(), key=lambda e: (e.source, e.destination, e.mirrored)))
 
 
-def _nodes(edges: Iterable[Edge], known: Mapping[Workload, Node]) -> tuple[Node, ...]:
+def nodes_of(edges: Iterable[Edge], known: Mapping[Workload, Node]) -> tuple[Node, ...]:
     seen: dict[Workload, Node] = {}
     for e in edges:
         for w in (e.source, e.destination):
-            seen.setdefault(w, known.get(w) or Node(w, _kind(w)))
+            seen.setdefault(w, known.get(w) or Node(w, kind_of(w)))
     return tuple(sorted(seen.values(), key=lambda n: n.workload))
 
 
@@ -267,7 +269,7 @@ def delta(after: Graph, before: Graph) -> Graph:
             edges.append(replace(e, requests=added, errors=max(0, e.errors - prev.errors),
                                  flags=flags))  # fmt: skip
     kept = tuple(edges)
-    return replace(after, edges=kept, nodes=_nodes(kept, {n.workload: n for n in after.nodes}))
+    return replace(after, edges=kept, nodes=nodes_of(kept, {n.workload: n for n in after.nodes}))
 
 
 def rates(after: Graph, before: Graph | None, seconds: float) -> dict[tuple, float]:

@@ -147,7 +147,9 @@ class IstioTui(App):
     def action_graph(self) -> None:
         from istiotui.ui.screens.graph import GraphScreen
 
-        self.push_screen(GraphScreen(self.backend.graph if self.backend else None, self.lang))
+        backend = self.backend
+        fetch, kiali = (backend.graph, backend.kiali) if backend else (None, None)
+        self.push_screen(GraphScreen(fetch, self.lang, kiali=kiali))
 
     async def action_open_screen(self, name: str, action: str = "") -> None:
         """Open a screen of `SCREENS`, or run `action` on it when it is the one shown (a key

@@ -139,6 +139,18 @@ class Backend:
         """The traffic graph now, from the proxies' statistics (blocks: call from a thread)."""
         return self.session.graph()
 
+    def kiali(self) -> str:
+        """`istioctl dashboard kiali`: a port-forward to Kiali (closed with the app), its URL; the
+        addon's own port when free, else any. NotInstalled says what to do instead."""
+        from istiotui.lab import dashboards
+        from istiotui.traffic.vantage import VantageUnavailable
+
+        try:
+            board = dashboards.open_dashboard(self.session, "kiali")
+        except VantageUnavailable:
+            board = dashboards.open_dashboard(self.session, "kiali", 0)  # 20001 taken
+        return board.url
+
     async def verify(
         self, step: m.Step, on_response: Callable[[m.Probe, Response], None] | None = None
     ) -> StepReport:

@@ -97,9 +97,19 @@ def test_the_graph_shows_bookinfo_from_the_sidecars(lab_run: LabRun) -> None:
     s = lab_run.session
     assert lab_run.envoy_admin is not None
     by_admin = sources.collect(s.objects, sources.AdminSource(lab_run.envoy_admin), "bookinfo")
-    by_exec = sources.collect(s.objects, sources.ExecSource(s.connection.api_client), "bookinfo")
+    exec_source = sources.ExecSource(s.connection.api_client)
+    by_exec = sources.collect(s.objects, exec_source, "bookinfo")
     assert [(e.key, e.requests, e.errors) for e in by_exec.edges] == [
         (e.key, e.requests, e.errors) for e in by_admin.edges
+    ]
+    # The local Envoy has no Istio stats filter: `stats/prometheus` holds no istio_requests_total,
+    # so the Envoy cluster stats were read, and the graph says so; the proxies that counted
+    # requests are known as plain from then on (one exec fewer each).
+    assert by_exec.source == sources.ENVOY_LABEL
+    assert any(k.startswith("productpage-v1-") for k in exec_source.plain), exec_source.plain
+    again = sources.collect(s.objects, exec_source, "bookinfo")
+    assert [(e.key, e.requests) for e in again.edges] == [
+        (e.key, e.requests) for e in by_exec.edges
     ]
     pages = sum(e.requests for e in find(by_exec, "productpage", "details"))
     assert pages >= 200  # both steps' 100 pages, cumulative since the proxies started
@@ -186,7 +196,21 @@ def test_seven_second_delay_breaks_the_page_after_about_six(lab_run: LabRun) -> 
 
 
 def test_abort_shows_ratings_unavailable_at_once(lab_run: LabRun) -> None:
+    before = lab_run.session.graph("bookinfo")
     assert_passed(lab_run.verify("fault-abort-jason"))
+    # The graph shows the aborts where they happen, reviews v2 (jason's) → ratings, flagged FI
+    # and counted as 5xx though no request reached ratings: read from the sidecar's access log,
+    # which Envoy flushes within a second of the request.
+    deadline = time.monotonic() + 15
+    while True:
+        added = delta(lab_run.session.graph("bookinfo"), before)
+        aborted = find(added, "reviews/v2", "ratings")
+        if (aborted and aborted[0].flags.get("FI")) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert aborted and aborted[0].flags.get("FI", 0) > 0, added.edges
+    assert aborted[0].errors >= aborted[0].flags["FI"]
+    assert not find(added, "reviews/v1", "ratings")
     assert_passed(lab_run.verify("fault-cleanup"))
 
 

@@ -32,6 +32,7 @@ class GraphScreen(Screen[None]):
         Binding("escape,g", "app.pop_screen", "Back", id="graph.back"),
         Binding("j", "move(1)", "Down", show=False, id="graph.down"),
         Binding("k", "move(-1)", "Up", show=False, id="graph.up"),
+        Binding("K", "kiali", "Kiali", show=False, id="graph.kiali"),
     ]
     DEFAULT_CSS = """
     GraphScreen { layout: vertical; }
@@ -47,9 +48,11 @@ class GraphScreen(Screen[None]):
         lang: Lang = "en",
         namespace: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        kiali: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
         self.fetch, self.lang, self.namespace, self.clock = fetch, lang, namespace, clock
+        self.kiali = kiali  # `istioctl dashboard kiali`: a port-forward's URL (blocks)
         self.previous: tuple[Graph, float] | None = None
         self.rates: Mapping[tuple, float] | None = None
         self.error: str | None = None
@@ -122,6 +125,21 @@ class GraphScreen(Screen[None]):
 
     def on_data_table_row_highlighted(self, _: GraphTable.RowHighlighted) -> None:
         self._detail()
+
+    def action_kiali(self) -> None:
+        if self.kiali is None:
+            self.notify("sin clúster" if self.lang == "es" else "no cluster", severity="warning")
+        else:
+            self.open_kiali()
+
+    @work(thread=True, exit_on_error=False, group="kiali")
+    def open_kiali(self) -> None:
+        assert self.kiali is not None
+        try:
+            text, severity = f"Kiali: {self.kiali()}", "information"
+        except Exception as exc:  # not installed (the message says what instead), no pod, …
+            text, severity = str(exc), "warning"
+        self.app.call_from_thread(self.notify, text, severity=severity, timeout=15)
 
     def action_move(self, step: int) -> None:
         table = self.query_one(GraphTable)
