@@ -1,7 +1,8 @@
 """`istiotui explain`'s I/O around the pure walk: which proxy, its config dump, the objects named.
 
-Shared by the command and the app. The dump comes from `Session.proxy_dump` when the wiring
-layer gives one (the local cluster's Envoy), else from the pod's pilot-agent through exec.
+Shared by the command and the app. The dump comes from the pod's own `pilot-agent request GET
+config_dump` through exec, on every kind of cluster (the local istio-proxy answers it with its
+part of the one Envoy). Proxy status comes from istiod's `/debug/syncz` the same way.
 `send` sends the request once through the same proxy and reads its access log line back.
 """
 
@@ -15,15 +16,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from istiotui.cluster.errors import ClusterError
-from istiotui.cluster.proxy_dump import exec_config_dump
+from istiotui.cluster.proxy_dump import exec_config_dump, exec_syncz
 from istiotui.lab import model as m
 from istiotui.lab.session import Session
 from istiotui.mesh.explain import Explanation, ProxyConfig, Request, explain, parse_dump
 from istiotui.mesh.explain.accesslog import AccessLine, find_request, parse_line
 from istiotui.mesh.explain.dump import DumpError
 from istiotui.mesh.explain.rules import http_rule, tls_rule
+from istiotui.mesh.proxy_sync import SyncError, parse_syncz, rows
 
 INGRESS = ("istio-system", "app=istio-ingressgateway")
+ISTIOD = ("istio-system", "app=istiod")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 VS = ("networking.istio.io/v1", "VirtualService")
 LOG_WAIT = 5.0  # seconds to wait for Envoy to flush the access log line (it flushes each second)
@@ -137,10 +140,7 @@ def resolve_proxy(session: Session, ref: str | None, namespace: str, url: str) -
 
 
 def config_dump(session: Session, proxy: Proxy) -> dict[str, Any]:
-    fetch = session.proxy_dump
     try:
-        if fetch is not None:
-            return fetch(proxy.namespace, proxy.pod)
         return exec_config_dump(session.connection.api_client, proxy.namespace, proxy.pod)
     except (ClusterError, OSError) as exc:
         raise ExplainError(str(exc)) from None
@@ -205,6 +205,24 @@ def proxy_config(session: Session, ref: str, namespace: str) -> tuple[Proxy, Pro
         return proxy, parse_dump(config_dump(session, proxy), proxy.name)
     except DumpError as exc:
         raise ExplainError(f"{proxy.name}: {exc}") from None
+
+
+def proxy_status(session: Session) -> list[dict[str, str]]:
+    """Every proxy's sync state per xDS type, from each running istiod's `/debug/syncz`
+    (`istiotui proxy-status`, the app's view): what `istioctl proxy-status` prints."""
+    pods = [p for p in session.objects.list("v1", "Pod", ISTIOD[0], ISTIOD[1])
+            if (p.get("status") or {}).get("phase") == "Running"]  # fmt: skip
+    if not pods:
+        raise ExplainError(f"no running istiod pod in {ISTIOD[0]} (is Istio installed?)")
+    out: list[dict[str, str]] = []
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        try:
+            text = exec_syncz(session.connection.api_client, ISTIOD[0], name)
+            out += rows(parse_syncz(text), f"{name}.{ISTIOD[0]}")
+        except (ClusterError, SyncError) as exc:
+            raise ExplainError(f"istiod {name}: {exc}") from None
+    return sorted(out, key=lambda r: r["name"])
 
 
 def explain_request(

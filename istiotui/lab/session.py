@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from istiotui.cluster import proxy_stats
 from istiotui.cluster.connection import Connection
@@ -25,9 +23,6 @@ class Session:
     # that keeps running, a fallback from an unanswering cluster): commands print these, the
     # app shows them.
     notes: list[str] = field(default_factory=list)
-    # (namespace, pod) → that proxy's Envoy config dump, when the wiring layer has a better way
-    # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
-    proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
     envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
 
     def count_log_lines(self, source: m.LogSource) -> int:
