@@ -66,6 +66,12 @@ class ExplainScreen(ModalScreen[None]):
         Binding("ctrl+s", "send", "Send once"),
         Binding("ctrl+o", "proxy_config", "The proxy's configuration"),
     ]
+    # The head line and the output wrap at the dialog's edge (80 columns hold a long pod name
+    # or manifest path only on two lines); long words fold rather than being cut.
+    DEFAULT_CSS = """
+    ExplainScreen #explain-head { width: 1fr; }
+    ExplainScreen #explain-out { width: 1fr; text-wrap: wrap; text-overflow: fold; }
+    """
 
     def __init__(self, session: Session, lab: m.Lab, target: ExplainTarget) -> None:
         super().__init__()
@@ -75,7 +81,7 @@ class ExplainScreen(ModalScreen[None]):
         source = self.target.from_ref or "the ingress gateway"
         with Vertical(id="dialog", classes="wide"):
             keys = "Enter: explain · Ctrl+S: send once · Ctrl+O: proxy config · Esc"
-            yield Label(f"Explain, from {source}   [dim]{keys}[/]")
+            yield Label(f"Explain, from {source}   [dim]{keys}[/]", id="explain-head")
             yield Input(self.target.url, id="explain-url")
             headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
             yield Input(headers, placeholder="Name: value; Name: value", id="explain-headers")
