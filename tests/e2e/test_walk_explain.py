@@ -293,6 +293,7 @@ def test_proxy_status_after_the_lab(
     assert states == {"SYNCED"}, rows
     names = {row["name"] for row in rows}
     assert any(n.startswith("curl-") and n.endswith(".default") for n in names)
+    assert {row["istiod"].split("-", 1)[0] for row in rows} == {"istiod"}  # from istiod's syncz
     assert any(n.startswith("istio-egressgateway-") for n in names)
 
 
@@ -348,3 +349,113 @@ def test_the_exec_path_gives_the_same_walk_or_says_why_not(lab_run: LabRun) -> N
         return
     again = explain(parse_dump(dump, proxy.name), local.request, 443)
     assert again.clusters == local.clusters and again.sni == local.sni
+
+
+def test_istiod_answers_syncz_only_and_only_istiod_has_pilot_discovery(lab_run: LabRun) -> None:
+    """`pilot-discovery request GET /debug/syncz` through exec, as on a real cluster: the local
+    istiod answers it in istiod's shape; other debug paths are refused, and a sidecar's
+    container has no pilot-discovery."""
+    at(lab_run, "egress-virtual-service")
+    from istiotui.cluster import exec as pod_exec
+    from istiotui.cluster.proxy_dump import exec_syncz
+    from istiotui.mesh.proxy_sync import parse_syncz
+
+    api = lab_run.session.connection.api_client
+    [istiod] = lab_run.session.objects.list("v1", "Pod", "istio-system", "app=istiod")
+    name = istiod["metadata"]["name"]
+    entries = parse_syncz(exec_syncz(api, "istio-system", name))
+    curl = next(e for e in entries if e["proxy"].startswith("curl-"))
+    assert curl["proxy"].endswith(".default") and curl["cluster_sent"]
+    configz = ["pilot-discovery", "request", "GET", "/debug/configz"]
+    refused = pod_exec.run(api, "istio-system", name, configz, "discovery")
+    assert refused.code == 1 and "/debug/syncz" in refused.stderr
+    [pod] = lab_run.session.objects.list("v1", "Pod", "default", "app=curl")
+    syncz = ["pilot-discovery", "request", "GET", "/debug/syncz"]
+    missing = pod_exec.run(api, "default", pod["metadata"]["name"], syncz, "istio-proxy")
+    assert missing.code == 127
+
+
+class _Host:
+    """A bare app that shows one screen and records its workers' crashes."""
+
+    @staticmethod
+    def make(screen: object) -> object:
+        from textual.app import App
+        from textual.worker import Worker, WorkerState
+
+        class Host(App[None]):
+            def __init__(self) -> None:
+                super().__init__()
+                self.crashes: list[BaseException] = []
+
+            def on_mount(self) -> None:
+                self.push_screen(screen)
+
+            def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+                if event.state == WorkerState.ERROR and event.worker.error is not None:
+                    self.crashes.append(event.worker.error)
+
+        return Host()
+
+
+async def _until(pilot, condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PUSH_WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        await pilot.pause(0.2)
+
+
+async def test_the_proxies_screen_status_then_a_proxys_configuration(lab_run: LabRun) -> None:
+    """`o` without a pod: every proxy's sync state; Enter on one: its configuration, at 80×24."""
+    at(lab_run, "egress-virtual-service")
+    from textual.widgets import DataTable, TabbedContent
+
+    from istiotui.ui.screens.proxies import ProxyScreen
+
+    app = _Host.make(ProxyScreen(lab_run.session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        status = screen.query_one("#proxies-status", DataTable)
+        await _until(pilot, lambda: status.row_count > 0, "the status rows")
+
+        def curl_states() -> list[str]:
+            key = next(k.value for k in status.rows if str(k.value).startswith("curl-"))
+            return [str(c) for c in status.get_row(key)[1:5]]
+
+        deadline = time.monotonic() + PUSH_WAIT
+        while curl_states() != ["SYNCED"] * 4 and time.monotonic() < deadline:
+            await pilot.press("r")  # the last step's push may still be on its way
+            await pilot.pause(1.0)
+        assert curl_states() == ["SYNCED"] * 4
+        curl = next(str(k.value) for k in status.rows if str(k.value).startswith("curl-"))
+        assert status.get_row(curl)[5].startswith("istiod-")  # the istiod that answered
+
+        status.move_cursor(row=status.get_row_index(curl))
+        await pilot.press("enter")
+        clusters = screen.query_one("#proxies-clusters", DataTable)
+        await _until(pilot, lambda: clusters.row_count > 0, "the curl pod's clusters")
+        assert screen.query_one(TabbedContent).active == "listeners"
+        assert screen.proxy == curl
+        rows = {str(clusters.get_row_at(i)[0]): clusters.get_row_at(i)
+                for i in range(clusters.row_count)}  # fmt: skip
+        cnn = rows[cluster(443, "cnn", "istio-egressgateway.istio-system.svc.cluster.local")]
+        assert "default/egressgateway-for-cnn" in [str(c) for c in cnn]
+        await pilot.press("4")
+        assert screen.query_one(TabbedContent).active == "clusters" and clusters.has_focus
+    assert not app.crashes
+
+
+async def test_the_proxies_screen_on_a_pod_without_a_proxy_says_why(lab_run: LabRun) -> None:
+    at(lab_run, "egress-virtual-service")
+    from textual.widgets import Static
+
+    from istiotui.ui.screens.proxies import ProxyScreen
+
+    [istiod] = lab_run.session.objects.list("v1", "Pod", "istio-system", "app=istiod")
+    pod = f"istio-system/{istiod['metadata']['name']}"
+    app = _Host.make(ProxyScreen(lab_run.session, pod=pod))
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.screen.query_one("#proxies-note", Static)
+        await _until(pilot, lambda: "istio-proxy" in str(note.content), "the reason")
+        assert f"proxy-config {pod}" in str(note.content)
+    assert not app.crashes
