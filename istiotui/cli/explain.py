@@ -147,13 +147,14 @@ def run(args: argparse.Namespace) -> int:
     from istiotui.lab.explain import (
         ExplainError,
         explain_request,
+        next_hops,
         parse_headers,
         send,
         sent_json,
         sent_text,
     )
     from istiotui.lab.loader import load_lab
-    from istiotui.mesh.explain.render import as_json, as_text
+    from istiotui.mesh.explain.render import as_json, as_text, hops_text
 
     try:
         headers = parse_headers(args.header)
@@ -172,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
             session, args.url, headers, from_ref=args.from_ref, namespace=args.namespace,
             method=args.method, lab=lab,
         )  # fmt: skip
+        hops = [hop for _, hop in next_hops(session, e, lab)]
         sent = send(session, proxy, e, args.url) if args.send else None
     except (ExplainError, ClusterError) as exc:
         raise SystemExit(f"{PROG}: {exc}") from None
@@ -179,11 +181,12 @@ def run(args: argparse.Namespace) -> int:
         session.close()
     if wants_data(args):
         body = as_json(e)
+        body["next_hops"] = [as_json(hop) for hop in hops]
         if sent is not None:
             body["sent"] = sent_json(sent)
         emit(document(**body), args.output)
     else:
-        print(as_text(e))
+        print(as_text(e) + hops_text(hops))
         if sent is not None:
             print(sent_text(sent))
     if sent is not None and sent.predicted is False:

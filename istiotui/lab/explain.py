@@ -239,6 +239,13 @@ def explain_request(
     req, port = build_request(url, dict(headers), method)
     if proxy.gateway and from_ref is None and req.authority.split(":")[0] in LOCAL_HOSTS:
         port = 80  # the lab's port-forward: localhost:8080 → the gateway Service's port 80
+    return proxy, _explain_at(session, proxy, req, port, lab)
+
+
+def _explain_at(
+    session: Session, proxy: Proxy, req: Request, port: int, lab: m.Lab | None
+) -> Explanation:
+    """The walk through `proxy` of `req` arriving on (Service) port `port`, objects named."""
     try:
         cfg = parse_dump(config_dump(session, proxy), proxy.name)
     except DumpError as exc:
@@ -259,7 +266,47 @@ def explain_request(
             e.rule = tls_rule(spec, e.sni, port, proxy.gateway)
         if vs is not None:
             e.source = _source(lab, "VirtualService", vs_ns, vs_name, spec)
-    return proxy, e
+    return e
+
+
+def _gateway_behind(session: Session, e: Explanation) -> tuple[Proxy, int] | None:
+    """The gateway a destination of `e` leads to (its Service's pods are gateways), and the
+    Service port the request arrives on there: the mesh's egress through a gateway."""
+    for d in e.destinations:
+        parts = d.cluster.split("|")
+        if not d.exists or len(parts) != 4 or parts[0] != "outbound" or ".svc." not in parts[3]:
+            continue
+        name, namespace = parts[3].split(".")[:2]
+        svc = session.objects.get("v1", "Service", name, namespace)
+        selector = ((svc or {}).get("spec") or {}).get("selector") or {}
+        if not selector or not parts[1].isdigit():
+            continue
+        wanted = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        for pod in _ready_first(session.objects.list("v1", "Pod", namespace, wanted))[:1]:
+            try:
+                proxy = _pod_proxy(pod)
+            except ExplainError:
+                continue
+            if proxy.gateway:
+                return proxy, int(parts[1])
+    return None
+
+
+def next_hops(
+    session: Session, e: Explanation, lab: m.Lab | None = None, limit: int = 3
+) -> list[tuple[Proxy, Explanation]]:
+    """The request followed on through the gateways it is routed to (sidecar → egress gateway
+    → the external host), each walked through that gateway's own configuration."""
+    hops: list[tuple[Proxy, Explanation]] = []
+    current = e
+    for _ in range(limit):  # a gateway routed back into a gateway ends somewhere
+        found = _gateway_behind(session, current)
+        if found is None:
+            break
+        proxy, port = found
+        current = _explain_at(session, proxy, current.request, port, lab)
+        hops.append((proxy, current))
+    return hops
 
 
 def send(session: Session, proxy: Proxy, e: Explanation, url: str, timeout: float = 15.0) -> Sent:

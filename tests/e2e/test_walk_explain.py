@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from istiotui.lab.explain import Proxy, Sent, explain_request, send
+from istiotui.lab.explain import Proxy, Sent, explain_request, next_hops, send
 from istiotui.lab.plan import StepFailed
 from istiotui.lab.walk import runs_on
 from istiotui.mesh.explain import Explanation, explain
@@ -119,6 +119,7 @@ def test_all_v1_from_productpage(lab_run: LabRun) -> None:
     assert any("reviews-v1-" in ep for ep in e.destinations[0].endpoints)
     result = sent(lab_run, proxy, e, REVIEWS)
     assert result.status == 200 and result.version == "v1" and result.predicted is True
+    assert next_hops(lab_run.session, e) == []  # reviews is no gateway: the walk ends there
 
 
 def test_ingress_path_match_and_nr_through_the_command(
@@ -140,6 +141,7 @@ def test_ingress_path_match_and_nr_through_the_command(
         cluster(9080, "", "productpage.bookinfo.svc.cluster.local")
     ]
     assert body["destinations"][0]["weight"] == 100 and body["destinations"][0]["endpoints"]
+    assert body["next_hops"] == []
     assert body["sent"]["status"] == 200 and body["sent"]["predicted"] is True
 
     code = main(["explain", "--local", "http://localhost:8080/headers", "-o", "json", "--send"])
@@ -256,6 +258,12 @@ def test_the_egress_route_through_the_gateway(lab_run: LabRun) -> None:
     assert hop.listener == "0.0.0.0_8443" and hop.rule == 1
     assert hop.clusters == [cluster(443, "", "edition.cnn.com")]
 
+    # The same hop, followed from the sidecar's explanation without a second --from.
+    [(gateway, followed)] = next_hops(lab_run.session, e, lab_run.lab)
+    assert gateway.pod.startswith("istio-egressgateway-") and gateway.namespace == "istio-system"
+    assert followed.listener == hop.listener and followed.rule == hop.rule
+    assert followed.clusters == hop.clusters and followed.sni == ["edition.cnn.com"]
+
 
 def test_proxy_config_of_the_curl_pod(
     lab_run: LabRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -322,6 +330,7 @@ async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:
             if text != "…":
                 break
         assert "outbound|443|cnn|istio-egressgateway" in text, text
+        assert "next hop      istio-egressgateway-" in text, text  # followed on
         await pilot.press("ctrl+o")
         while time.monotonic() < deadline:
             await pilot.pause(0.2)

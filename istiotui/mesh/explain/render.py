@@ -135,3 +135,8 @@ def as_text(e: Explanation) -> str:
     for note in e.notes:
         out.append(f"note          {note}")
     return "\n".join(out)
+
+
+def hops_text(hops: list[Explanation]) -> str:
+    """The gateways the request is routed on to, each walked as the first proxy was."""
+    return "".join(f"\n\nnext hop      {h.proxy}\n{as_text(h)}" for h in hops)

@@ -121,13 +121,13 @@ def explained_text(
 ) -> str:
     """The explanation (and what one request sent got) as the command prints it."""
     from istiotui.cluster.errors import ClusterError
-    from istiotui.lab.explain import ExplainError, explain_request, send, sent_text
-    from istiotui.mesh.explain.render import as_text
+    from istiotui.lab.explain import ExplainError, explain_request, next_hops, send, sent_text
+    from istiotui.mesh.explain.render import as_text, hops_text
 
     try:
         proxy, e = explain_request(session, url, headers, from_ref=target.from_ref,
                                    namespace=target.namespace, lab=lab)  # fmt: skip
-        text = as_text(e)
+        text = as_text(e) + hops_text([hop for _, hop in next_hops(session, e, lab)])
         if send_too:
             text += "\n" + sent_text(send(session, proxy, e, url))
     except (ExplainError, ClusterError) as exc:
