@@ -331,13 +331,17 @@ async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:
                 break
         assert "outbound|443|cnn|istio-egressgateway" in text, text
         assert "next hop      istio-egressgateway-" in text, text  # followed on
-        await pilot.press("ctrl+o")
-        while time.monotonic() < deadline:
-            await pilot.pause(0.2)
-            text = str(app.screen.query_one("#explain-out", Static).content)
-            if text.startswith("listeners of"):
-                break
-        assert "clusters of curl-" in text and "egressgateway-for-cnn" in text, text
+        await pilot.press("ctrl+o")  # the Proxies screen, on the curl pod's configuration
+        from textual.widgets import DataTable
+
+        from istiotui.ui.screens.proxies import ProxyScreen
+
+        await _until(pilot, lambda: isinstance(app.screen, ProxyScreen), "the Proxies screen")
+        clusters = app.screen.query_one("#proxies-clusters", DataTable)
+        await _until(pilot, lambda: clusters.row_count > 0, "the curl pod's clusters")
+        assert app.screen.proxy == f"{pod['metadata']['name']}.default"
+        cells = [str(c) for i in range(clusters.row_count) for c in clusters.get_row_at(i)]
+        assert "default/egressgateway-for-cnn" in cells
 
 
 def test_the_exec_path_gives_the_same_walk_or_says_why_not(lab_run: LabRun) -> None:

@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from istiotui.mesh.explain.dump import restrict
 from istiotui.mesh.release import ISTIO_VERSION
@@ -113,7 +114,11 @@ def request(admin: str, envoy_dir: Path, method: str, path: str) -> tuple[int, s
             dump = json.loads(resp.read())
     except (OSError, ValueError) as exc:
         return 1, f"Error: failed to read Envoy's config dump ({exc}): is the local cluster up?\n"
-    return 0, json.dumps(syncz(envoy_dir, dump), indent=2) + "\n"
+    entries = syncz(envoy_dir, dump)
+    namespace = parse_qs(urlsplit(path).query).get("namespace", [""])[0]
+    if namespace:  # istiod's own filter
+        entries = [e for e in entries if e["proxy"].endswith(f".{namespace}")]
+    return 0, json.dumps(entries, indent=2) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -108,7 +108,9 @@ class ProxyScreen(ModalScreen[None]):
         Binding("r", "read_again", "Read again"),
         *(Binding(str(i + 1), f"show_tab('{tab}')", tab, show=False) for i, tab in enumerate(TABS)),
     ]
+    # The whole terminal: at 80×24 every line counts (the tables scroll sideways for the rest).
     DEFAULT_CSS = """
+    ProxyScreen #proxies { width: 100%; height: 100%; background: $surface; padding: 0 1; }
     ProxyScreen #proxies-head { width: 1fr; }
     ProxyScreen #proxies-note { height: auto; color: $text-muted; }
     ProxyScreen TabbedContent { height: 1fr; }
@@ -124,7 +126,7 @@ class ProxyScreen(ModalScreen[None]):
         self.errors: dict[str, str] = {}  # the last read's error, per kind of read
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="wide"):
+        with Vertical(id="proxies"):
             head = f"[b]{w('title', self.lang)}[/]   [dim]{w('keys', self.lang)}[/]"
             yield Label(head, id="proxies-head")
             yield Static(w("reading", self.lang), id="proxies-note", markup=False)
@@ -176,19 +178,27 @@ class ProxyScreen(ModalScreen[None]):
         self.query_one("#proxies-note", Static).update(text)
 
     def show(self, found: Tables) -> None:
+        if not self.is_attached:  # closed while its read was under way
+            return
         if found.proxy is not None:
             self.proxy = found.proxy
         for tab, items in found.rows.items():
             table = self.query_one(f"#proxies-{tab}", DataTable)
+            where = table.cursor_row  # kept across a read again (`r`)
             table.clear(columns=True)
             if not items:
                 table.add_column(w("none", self.lang))
                 continue
             for column in items[0]:
                 table.add_column(column.upper().replace("_", " "), key=column)
+            seen: set[str] = set()
             for i, row in enumerate(items):
                 key = str(row["name"]) if tab == "status" else str(i)
+                if key in seen:  # one proxy told of by two istiods: once is enough
+                    continue
+                seen.add(key)
                 table.add_row(*(cell(c, row.get(c, "")) for c in items[0]), key=key)
+            table.move_cursor(row=min(where, table.row_count - 1))
         if found.error is not None:
             self.errors[found.what] = found.error
         else:
