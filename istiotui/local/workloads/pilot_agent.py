@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from istiotui.local.pilot.names import METADATA_NS
+from istiotui.local.pilot.node_proxy import NODE
 from istiotui.local.pilot.stats import proxy_stats
 
 # The admin paths a proxy may read on its own (the rest are Envoy-wide or change it).
@@ -38,6 +39,8 @@ def _mine(name: object, proxy_id: str) -> bool | None:
     if not isinstance(name, str) or "|" not in name:
         return None
     owner = name.split("|", 1)[0]
+    if owner == NODE:  # the node's kube-proxy stand-in: no sidecar's Envoy has it
+        return False
     if "." not in owner:  # `outbound|…` unscoped, or not an id at all
         return None
     return owner == proxy_id
