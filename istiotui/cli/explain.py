@@ -69,8 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps = sub.add_parser(
         "proxy-status",
         help="each proxy's configuration per type: in sync with the pilot's last push or stale",
-        description="SYNCED when the proxy's Envoy serves what the pilot last pushed, STALE when "
-        "it serves an older version (local cluster; on a real one `istioctl proxy-status`).",
+        description="What `istioctl proxy-status` prints, from istiod's /debug/syncz (exec of "
+        "`pilot-discovery request GET /debug/syncz` in each istiod): per proxy and type, SYNCED "
+        "when it acknowledged what istiod last sent, STALE when not (yet), NOT SENT.",
     )
     add_output_flag(ps)
     add_cluster_flags(ps)
@@ -93,28 +94,20 @@ def _session(args: argparse.Namespace, prog: str) -> Session | None:
 
 
 def run_proxy_status(args: argparse.Namespace) -> int:
-    from istiotui.cluster.kind import ClusterKind
-    from istiotui.local import daemon
-    from istiotui.local.proxy_dump import ProxyDumpError, proxy_status
-    from istiotui.local.state import StateDir
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.lab.explain import ExplainError, proxy_status
     from istiotui.mesh.explain.summary import table
 
     prog = "istiotui proxy-status"
     session = _session(args, prog)
     if session is None:
         return exit_codes.UNREACHABLE
-    kind = session.cluster
-    session.close()
-    if kind != ClusterKind.LOCAL:
-        raise SystemExit(f"{prog}: on a real cluster istiod keeps it: `istioctl proxy-status`")
-    state = StateDir.default()
-    running = daemon.status(state)
-    if running is None or not running.envoy_admin:
-        raise SystemExit(f"{prog}: the local cluster runs no Envoy (is its data plane off?)")
     try:
-        found = proxy_status(state.root, running.envoy_admin)
-    except ProxyDumpError as exc:
+        found = proxy_status(session)
+    except (ExplainError, ClusterError) as exc:
         raise SystemExit(f"{prog}: {exc}") from None
+    finally:
+        session.close()
     if wants_data(args):
         emit(document(proxies=found), args.output)
     else:
@@ -154,13 +147,14 @@ def run(args: argparse.Namespace) -> int:
     from istiotui.lab.explain import (
         ExplainError,
         explain_request,
+        next_hops,
         parse_headers,
         send,
         sent_json,
         sent_text,
     )
     from istiotui.lab.loader import load_lab
-    from istiotui.mesh.explain.render import as_json, as_text
+    from istiotui.mesh.explain.render import as_json, as_text, hops_text
 
     try:
         headers = parse_headers(args.header)
@@ -179,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
             session, args.url, headers, from_ref=args.from_ref, namespace=args.namespace,
             method=args.method, lab=lab,
         )  # fmt: skip
+        hops = [hop for _, hop in next_hops(session, e, lab)]
         sent = send(session, proxy, e, args.url) if args.send else None
     except (ExplainError, ClusterError) as exc:
         raise SystemExit(f"{PROG}: {exc}") from None
@@ -186,11 +181,12 @@ def run(args: argparse.Namespace) -> int:
         session.close()
     if wants_data(args):
         body = as_json(e)
+        body["next_hops"] = [as_json(hop) for hop in hops]
         if sent is not None:
             body["sent"] = sent_json(sent)
         emit(document(**body), args.output)
     else:
-        print(as_text(e))
+        print(as_text(e) + hops_text(hops))
         if sent is not None:
             print(sent_text(sent))
     if sent is not None and sent.predicted is False:

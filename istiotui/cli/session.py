@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from istiotui.cli.cluster_rule import choose_cluster, kind_of
@@ -79,29 +78,9 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
     admin = _local_envoy_admin(state) if cluster == ClusterKind.LOCAL else None
     session = Session(connection, objects, cluster, vantages, notes, envoy_admin=admin)
     if cluster == ClusterKind.LOCAL:
-        session.proxy_dump = _local_proxy_dump(state)
         logs = state.logs  # where local/pilot/filters.py has each proxy write its access log
         session.proxy_log = lambda namespace, pod: logs / namespace / pod / "istio-proxy.log"
     return session
-
-
-def _local_proxy_dump(state: StateDir) -> Callable[[str, str], dict]:
-    """A pod's config dump from the local cluster's one Envoy (explain, proxy views)."""
-
-    def fetch(namespace: str, pod: str) -> dict:
-        from istiotui.cluster.errors import ClusterError
-        from istiotui.local import daemon
-        from istiotui.local.proxy_dump import ProxyDumpError, local_config_dump
-
-        running = daemon.status(state)
-        if running is None or not running.envoy_admin:
-            raise ClusterError("the local cluster runs no Envoy (is its data plane off?)")
-        try:
-            return local_config_dump(running.envoy_admin, namespace, pod)
-        except ProxyDumpError as exc:
-            raise ClusterError(str(exc)) from None
-
-    return fetch
 
 
 def _local_envoy_admin(state: StateDir) -> str | None:

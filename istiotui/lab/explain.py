@@ -1,7 +1,8 @@
 """`istiotui explain`'s I/O around the pure walk: which proxy, its config dump, the objects named.
 
-Shared by the command and the app. The dump comes from `Session.proxy_dump` when the wiring
-layer gives one (the local cluster's Envoy), else from the pod's pilot-agent through exec.
+Shared by the command and the app. The dump comes from the pod's own `pilot-agent request GET
+config_dump` through exec, on every kind of cluster (the local istio-proxy answers it with its
+part of the one Envoy). Proxy status comes from istiod's `/debug/syncz` the same way.
 `send` sends the request once through the same proxy and reads its access log line back.
 """
 
@@ -15,15 +16,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from istiotui.cluster.errors import ClusterError
-from istiotui.cluster.proxy_dump import exec_config_dump
+from istiotui.cluster.proxy_dump import exec_config_dump, exec_syncz
 from istiotui.lab import model as m
 from istiotui.lab.session import Session
 from istiotui.mesh.explain import Explanation, ProxyConfig, Request, explain, parse_dump
 from istiotui.mesh.explain.accesslog import AccessLine, find_request, parse_line
 from istiotui.mesh.explain.dump import DumpError
 from istiotui.mesh.explain.rules import http_rule, tls_rule
+from istiotui.mesh.proxy_sync import SyncError, parse_syncz, rows
 
 INGRESS = ("istio-system", "app=istio-ingressgateway")
+ISTIOD = ("istio-system", "app=istiod")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 VS = ("networking.istio.io/v1", "VirtualService")
 LOG_WAIT = 5.0  # seconds to wait for Envoy to flush the access log line (it flushes each second)
@@ -137,10 +140,7 @@ def resolve_proxy(session: Session, ref: str | None, namespace: str, url: str) -
 
 
 def config_dump(session: Session, proxy: Proxy) -> dict[str, Any]:
-    fetch = session.proxy_dump
     try:
-        if fetch is not None:
-            return fetch(proxy.namespace, proxy.pod)
         return exec_config_dump(session.connection.api_client, proxy.namespace, proxy.pod)
     except (ClusterError, OSError) as exc:
         raise ExplainError(str(exc)) from None
@@ -207,6 +207,24 @@ def proxy_config(session: Session, ref: str, namespace: str) -> tuple[Proxy, Pro
         raise ExplainError(f"{proxy.name}: {exc}") from None
 
 
+def proxy_status(session: Session) -> list[dict[str, str]]:
+    """Every proxy's sync state per xDS type, from each running istiod's `/debug/syncz`
+    (`istiotui proxy-status`, the app's view): what `istioctl proxy-status` prints."""
+    pods = [p for p in session.objects.list("v1", "Pod", ISTIOD[0], ISTIOD[1])
+            if (p.get("status") or {}).get("phase") == "Running"]  # fmt: skip
+    if not pods:
+        raise ExplainError(f"no running istiod pod in {ISTIOD[0]} (is Istio installed?)")
+    out: list[dict[str, str]] = []
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        try:
+            text = exec_syncz(session.connection.api_client, ISTIOD[0], name)
+            out += rows(parse_syncz(text), f"{name}.{ISTIOD[0]}")
+        except (ClusterError, SyncError) as exc:
+            raise ExplainError(f"istiod {name}: {exc}") from None
+    return sorted(out, key=lambda r: r["name"])
+
+
 def explain_request(
     session: Session,
     url: str,
@@ -221,6 +239,13 @@ def explain_request(
     req, port = build_request(url, dict(headers), method)
     if proxy.gateway and from_ref is None and req.authority.split(":")[0] in LOCAL_HOSTS:
         port = 80  # the lab's port-forward: localhost:8080 → the gateway Service's port 80
+    return proxy, _explain_at(session, proxy, req, port, lab)
+
+
+def _explain_at(
+    session: Session, proxy: Proxy, req: Request, port: int, lab: m.Lab | None
+) -> Explanation:
+    """The walk through `proxy` of `req` arriving on (Service) port `port`, objects named."""
     try:
         cfg = parse_dump(config_dump(session, proxy), proxy.name)
     except DumpError as exc:
@@ -241,7 +266,47 @@ def explain_request(
             e.rule = tls_rule(spec, e.sni, port, proxy.gateway)
         if vs is not None:
             e.source = _source(lab, "VirtualService", vs_ns, vs_name, spec)
-    return proxy, e
+    return e
+
+
+def _gateway_behind(session: Session, e: Explanation) -> tuple[Proxy, int] | None:
+    """The gateway a destination of `e` leads to (its Service's pods are gateways), and the
+    Service port the request arrives on there: the mesh's egress through a gateway."""
+    for d in e.destinations:
+        parts = d.cluster.split("|")
+        if not d.exists or len(parts) != 4 or parts[0] != "outbound" or ".svc." not in parts[3]:
+            continue
+        name, namespace = parts[3].split(".")[:2]
+        svc = session.objects.get("v1", "Service", name, namespace)
+        selector = ((svc or {}).get("spec") or {}).get("selector") or {}
+        if not selector or not parts[1].isdigit():
+            continue
+        wanted = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        for pod in _ready_first(session.objects.list("v1", "Pod", namespace, wanted))[:1]:
+            try:
+                proxy = _pod_proxy(pod)
+            except ExplainError:
+                continue
+            if proxy.gateway:
+                return proxy, int(parts[1])
+    return None
+
+
+def next_hops(
+    session: Session, e: Explanation, lab: m.Lab | None = None, limit: int = 3
+) -> list[tuple[Proxy, Explanation]]:
+    """The request followed on through the gateways it is routed to (sidecar → egress gateway
+    → the external host), each walked through that gateway's own configuration."""
+    hops: list[tuple[Proxy, Explanation]] = []
+    current = e
+    for _ in range(limit):  # a gateway routed back into a gateway ends somewhere
+        found = _gateway_behind(session, current)
+        if found is None:
+            break
+        proxy, port = found
+        current = _explain_at(session, proxy, current.request, port, lab)
+        hops.append((proxy, current))
+    return hops
 
 
 def send(session: Session, proxy: Proxy, e: Explanation, url: str, timeout: float = 15.0) -> Sent:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from istiotui.cluster import prometheus, proxy_stats
 from istiotui.cluster.connection import Connection
@@ -26,9 +24,6 @@ class Session:
     # that keeps running, a fallback from an unanswering cluster): commands print these, the
     # app shows them.
     notes: list[str] = field(default_factory=list)
-    # (namespace, pod) → that proxy's Envoy config dump, when the wiring layer has a better way
-    # than exec'ing pilot-agent (the local cluster's one Envoy); None: exec (lab/explain.py).
-    proxy_dump: Callable[[str, str], dict[str, Any]] | None = None
     envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
     proxy_log: proxy_stats.ProxyLog | None = None  # the local proxies' access logs, on disk
     _graph_source: proxy_stats.Source | None = field(default=None, init=False, repr=False)

@@ -136,6 +136,9 @@ class LocalCluster:
             finally:
                 self._standin = await standin
             launcher.write_pilot_agent(self.state.root, self.dataplane.envoy.admin_url)
+            launcher.write_pilot_discovery(
+                self.state.root, self.dataplane.envoy.admin_url, self.dataplane.envoy.dir
+            )
             self.installer.start()
         await self.controller.start()
 

@@ -144,6 +144,11 @@ class IstioTui(App):
 
         open_explain(self)
 
+    def action_proxies(self) -> None:
+        from istiotui.ui.screens.proxies import open_proxies
+
+        open_proxies(self)
+
     def action_graph(self) -> None:
         from istiotui.ui.screens.graph import GraphScreen
 

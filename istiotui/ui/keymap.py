@@ -96,6 +96,8 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs", screen=MAIN),
     # The app's (it reads the tree's selection, else the step's probe).
     UiAction("tree.explain", "x", "explain", "Explicar una petición", "Explain a request", False),
+    # The app's too: the selected pod's proxy configuration, else every proxy's sync state.
+    UiAction("tree.proxies", "o", "proxies", "Los proxies", "The proxies", False),
     UiAction(
         "tree.filter", "slash", "filter_tree", "Filtrar", "Filter", key_display="/", screen=MAIN
     ),

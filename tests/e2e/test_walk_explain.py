@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 import pytest
 
-from istiotui.lab.explain import Proxy, Sent, explain_request, send
+from istiotui.lab.explain import Proxy, Sent, explain_request, next_hops, send
 from istiotui.lab.plan import StepFailed
 from istiotui.lab.walk import runs_on
-from istiotui.mesh.explain import Explanation, explain
+from istiotui.mesh.explain import Explanation
 
 from .conftest import LabRun
 
@@ -120,6 +120,7 @@ def test_all_v1_from_productpage(lab_run: LabRun) -> None:
     assert any("reviews-v1-" in ep for ep in e.destinations[0].endpoints)
     result = sent(lab_run, proxy, e, REVIEWS)
     assert result.status == 200 and result.version == "v1" and result.predicted is True
+    assert next_hops(lab_run.session, e) == []  # reviews is no gateway: the walk ends there
 
 
 def test_ingress_path_match_and_nr_through_the_command(
@@ -141,6 +142,7 @@ def test_ingress_path_match_and_nr_through_the_command(
         cluster(9080, "", "productpage.bookinfo.svc.cluster.local")
     ]
     assert body["destinations"][0]["weight"] == 100 and body["destinations"][0]["endpoints"]
+    assert body["next_hops"] == []
     assert body["sent"]["status"] == 200 and body["sent"]["predicted"] is True
 
     code = main(["explain", "--local", "http://localhost:8080/headers", "-o", "json", "--send"])
@@ -242,6 +244,48 @@ def test_the_ingress_host_and_paths(lab_run: LabRun) -> None:
     assert result.status == 404 and result.line is not None and result.line.flags == "NR"
 
 
+def _sockets(dump: dict) -> dict[str, list[tuple[str, int]]]:
+    """Each cluster's endpoint sockets, as the dump gives them."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for section in dump.get("configs") or []:
+        for entry in section.get("dynamic_active_clusters") or []:
+            c = entry["cluster"]
+            for locality in (c.get("load_assignment") or {}).get("endpoints") or []:
+                for lb in locality.get("lb_endpoints") or []:
+                    sock = lb["endpoint"]["address"]["socket_address"]
+                    out.setdefault(c["name"], []).append((sock["address"], sock["port_value"]))
+    return out
+
+
+def test_the_exec_dump_is_that_proxys_part_of_the_one_envoy(lab_run: LabRun) -> None:
+    """`pilot-agent request GET config_dump` through exec (the one path, as on a real cluster)
+    holds what the local Envoy's own dump holds for that proxy, under Istio's names, with the
+    endpoints at the ports the pods declare (httpbin's 80, bound at 10080 here)."""
+    at(lab_run, "ingress-virtual-service")
+    import urllib.request
+
+    from istiotui.cluster.proxy_dump import exec_config_dump
+    from istiotui.local.addresses import bind_port
+    from istiotui.mesh.explain import parse_dump, restrict
+
+    [pod] = lab_run.session.objects.list("v1", "Pod", "istio-system", "app=istio-ingressgateway")
+    name = pod["metadata"]["name"]
+    api = lab_run.session.connection.api_client
+    mine = exec_config_dump(api, "istio-system", name, timeout=60)
+    assert lab_run.envoy_admin is not None
+    with urllib.request.urlopen(f"{lab_run.envoy_admin}/config_dump?include_eds") as resp:
+        direct = restrict(json.loads(resp.read()), f"{name}.istio-system")
+    ours, envoys = parse_dump(mine), parse_dump(direct)
+    assert set(ours.clusters) == set(envoys.clusters) and ours.clusters
+    assert [x["name"] for x in ours.listeners] == [x["name"] for x in envoys.listeners]
+    shown, bound = _sockets(mine), _sockets(direct)
+    assert shown.keys() == bound.keys()
+    for cluster_name, sockets in shown.items():
+        assert [(a, bind_port(a, p)) for a, p in sockets] == bound[cluster_name], cluster_name
+    httpbin = cluster(8000, "", "httpbin.default.svc.cluster.local")
+    assert {p for _, p in shown[httpbin]} == {80} and {p for _, p in bound[httpbin]} == {10080}
+
+
 def test_the_egress_route_through_the_gateway(lab_run: LabRun) -> None:
     at(lab_run, "egress-virtual-service")
     url = "https://edition.cnn.com/politics"
@@ -256,6 +300,12 @@ def test_the_egress_route_through_the_gateway(lab_run: LabRun) -> None:
     _, hop = explained(lab_run, url, "deploy/istio-egressgateway", "istio-system")
     assert hop.listener == "0.0.0.0_8443" and hop.rule == 1
     assert hop.clusters == [cluster(443, "", "edition.cnn.com")]
+
+    # The same hop, followed from the sidecar's explanation without a second --from.
+    [(gateway, followed)] = next_hops(lab_run.session, e, lab_run.lab)
+    assert gateway.pod.startswith("istio-egressgateway-") and gateway.namespace == "istio-system"
+    assert followed.listener == hop.listener and followed.rule == hop.rule
+    assert followed.clusters == hop.clusters and followed.sni == ["edition.cnn.com"]
 
 
 def test_proxy_config_of_the_curl_pod(
@@ -294,6 +344,7 @@ def test_proxy_status_after_the_lab(
     assert states == {"SYNCED"}, rows
     names = {row["name"] for row in rows}
     assert any(n.startswith("curl-") and n.endswith(".default") for n in names)
+    assert {row["istiod"].split("-", 1)[0] for row in rows} == {"istiod"}  # from istiod's syncz
     assert any(n.startswith("istio-egressgateway-") for n in names)
 
 
@@ -322,30 +373,125 @@ async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:
             if text != "…":
                 break
         assert "outbound|443|cnn|istio-egressgateway" in text, text
-        await pilot.press("ctrl+o")
-        while time.monotonic() < deadline:
-            await pilot.pause(0.2)
-            text = str(app.screen.query_one("#explain-out", Static).content)
-            if text.startswith("listeners of"):
-                break
-        assert "clusters of curl-" in text and "egressgateway-for-cnn" in text, text
+        assert "next hop      istio-egressgateway-" in text, text  # followed on
+        await pilot.press("ctrl+o")  # the Proxies screen, on the curl pod's configuration
+        from textual.widgets import DataTable
+
+        from istiotui.ui.screens.proxies import ProxyScreen
+
+        await _until(pilot, lambda: isinstance(app.screen, ProxyScreen), "the Proxies screen")
+        clusters = app.screen.query_one("#proxies-clusters", DataTable)
+        await _until(pilot, lambda: clusters.row_count > 0, "the curl pod's clusters")
+        assert app.screen.proxy == f"{pod['metadata']['name']}.default"
+        cells = [str(c) for i in range(clusters.row_count) for c in clusters.get_row_at(i)]
+        assert "default/egressgateway-for-cnn" in cells
 
 
-def test_the_exec_path_gives_the_same_walk_or_says_why_not(lab_run: LabRun) -> None:
-    """`pilot-agent request GET config_dump` through exec, the real clusters' way: where the
-    local istio-proxy does not answer it, the error names the command; where it does, the
-    explanation is the one the local reader gives."""
+def test_istiod_answers_syncz_only_and_only_istiod_has_pilot_discovery(lab_run: LabRun) -> None:
+    """`pilot-discovery request GET /debug/syncz` through exec, as on a real cluster: the local
+    istiod answers it in istiod's shape; other debug paths are refused, and a sidecar's
+    container has no pilot-discovery."""
     at(lab_run, "egress-virtual-service")
-    from istiotui.cluster.errors import ClusterError
-    from istiotui.cluster.proxy_dump import exec_config_dump
-    from istiotui.mesh.explain import parse_dump
+    from istiotui.cluster import exec as pod_exec
+    from istiotui.cluster.proxy_dump import exec_syncz
+    from istiotui.mesh.proxy_sync import parse_syncz
 
-    proxy, local = explained(lab_run, "https://edition.cnn.com/politics", "deploy/curl")
     api = lab_run.session.connection.api_client
-    try:
-        dump = exec_config_dump(api, proxy.namespace, proxy.pod, timeout=60)
-    except ClusterError as exc:
-        assert "istio-proxy" in str(exc) or "pilot-agent" in str(exc), exc
-        return
-    again = explain(parse_dump(dump, proxy.name), local.request, 443)
-    assert again.clusters == local.clusters and again.sni == local.sni
+    [istiod] = lab_run.session.objects.list("v1", "Pod", "istio-system", "app=istiod")
+    name = istiod["metadata"]["name"]
+    entries = parse_syncz(exec_syncz(api, "istio-system", name))
+    curl = next(e for e in entries if e["proxy"].startswith("curl-"))
+    assert curl["proxy"].endswith(".default") and curl["cluster_sent"]
+    configz = ["pilot-discovery", "request", "GET", "/debug/configz"]
+    refused = pod_exec.run(api, "istio-system", name, configz, "discovery")
+    assert refused.code == 1 and "/debug/syncz" in refused.stderr
+    [pod] = lab_run.session.objects.list("v1", "Pod", "default", "app=curl")
+    syncz = ["pilot-discovery", "request", "GET", "/debug/syncz"]
+    missing = pod_exec.run(api, "default", pod["metadata"]["name"], syncz, "istio-proxy")
+    assert missing.code == 127
+
+
+class _Host:
+    """A bare app that shows one screen and records its workers' crashes."""
+
+    @staticmethod
+    def make(screen: object) -> object:
+        from textual.app import App
+        from textual.worker import Worker, WorkerState
+
+        class Host(App[None]):
+            def __init__(self) -> None:
+                super().__init__()
+                self.crashes: list[BaseException] = []
+
+            def on_mount(self) -> None:
+                self.push_screen(screen)
+
+            def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+                if event.state == WorkerState.ERROR and event.worker.error is not None:
+                    self.crashes.append(event.worker.error)
+
+        return Host()
+
+
+async def _until(pilot, condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PUSH_WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        await pilot.pause(0.2)
+
+
+async def test_the_proxies_screen_status_then_a_proxys_configuration(lab_run: LabRun) -> None:
+    """`o` without a pod: every proxy's sync state; Enter on one: its configuration, at 80×24."""
+    at(lab_run, "egress-virtual-service")
+    from textual.widgets import DataTable, TabbedContent
+
+    from istiotui.ui.screens.proxies import ProxyScreen
+
+    app = _Host.make(ProxyScreen(lab_run.session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        status = screen.query_one("#proxies-status", DataTable)
+        await _until(pilot, lambda: status.row_count > 0, "the status rows")
+
+        def curl_states() -> list[str]:
+            key = next(k.value for k in status.rows if str(k.value).startswith("curl-"))
+            return [str(c) for c in status.get_row(key)[1:5]]
+
+        deadline = time.monotonic() + PUSH_WAIT
+        while curl_states() != ["SYNCED"] * 4 and time.monotonic() < deadline:
+            await pilot.press("r")  # the last step's push may still be on its way
+            await pilot.pause(1.0)
+        assert curl_states() == ["SYNCED"] * 4
+        curl = next(str(k.value) for k in status.rows if str(k.value).startswith("curl-"))
+        assert status.get_row(curl)[5].startswith("istiod-")  # the istiod that answered
+
+        status.move_cursor(row=status.get_row_index(curl))
+        await pilot.press("enter")
+        clusters = screen.query_one("#proxies-clusters", DataTable)
+        await _until(pilot, lambda: clusters.row_count > 0, "the curl pod's clusters")
+        assert screen.query_one(TabbedContent).active == "listeners"
+        assert screen.proxy == curl
+        rows = {str(clusters.get_row_at(i)[0]): clusters.get_row_at(i)
+                for i in range(clusters.row_count)}  # fmt: skip
+        cnn = rows[cluster(443, "cnn", "istio-egressgateway.istio-system.svc.cluster.local")]
+        assert "default/egressgateway-for-cnn" in [str(c) for c in cnn]
+        await pilot.press("4")
+        assert screen.query_one(TabbedContent).active == "clusters" and clusters.has_focus
+    assert not app.crashes
+
+
+async def test_the_proxies_screen_on_a_pod_without_a_proxy_says_why(lab_run: LabRun) -> None:
+    at(lab_run, "egress-virtual-service")
+    from textual.widgets import Static
+
+    from istiotui.ui.screens.proxies import ProxyScreen
+
+    [istiod] = lab_run.session.objects.list("v1", "Pod", "istio-system", "app=istiod")
+    pod = f"istio-system/{istiod['metadata']['name']}"
+    app = _Host.make(ProxyScreen(lab_run.session, pod=pod))
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.screen.query_one("#proxies-note", Static)
+        await _until(pilot, lambda: "istio-proxy" in str(note.content), "the reason")
+        assert f"proxy-config {pod}" in str(note.content)
+    assert not app.crashes

@@ -50,6 +50,7 @@ IMAGE_COMMANDS: dict[str, frozenset[str]] = {
     "fortio": frozenset(("fortio",)),
     "httpbin": frozenset(_BASICS),
     "proxy": frozenset((*_BASICS, "curl", "pilot-agent")),
+    "pilot": frozenset((*_BASICS, "pilot-discovery")),
     "bookinfo": frozenset((*_BASICS, "curl")),
 }
 
@@ -120,6 +121,7 @@ def sandboxed(
     hostname: str,
     tools: Path,
     ca_bundle: Path | None,
+    also: Sequence[Path] = (),
 ) -> list[str]:
     """The bwrap command line that runs `argv` in a sandbox named `hostname`. Raises
     FileNotFoundError when the program is not inside the sandbox's view."""
@@ -133,6 +135,8 @@ def sandboxed(
     binds: list[str] = []
     for path in shown_paths(tools, ca_bundle):
         binds += ["--ro-bind", str(path), str(path)]
+    for path in also:  # what this container's own image would hold (istiod: its outputs)
+        binds += ["--ro-bind-try", str(path), str(path)]
     return [
         program, *_namespaces(hostname), *_system_binds(), *binds,
         "--chdir", "/", "--", found, *argv[1:],

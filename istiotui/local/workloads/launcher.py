@@ -109,6 +109,22 @@ def write_pilot_agent(root: Path, admin_url: str) -> Path:
     return script
 
 
+PILOT_DISCOVERY = "pilot-discovery"
+
+
+def write_pilot_discovery(root: Path, admin_url: str, envoy_dir: Path) -> Path:
+    """`<root>/bin/pilot-discovery`: istiod's `pilot-discovery request GET /debug/syncz`
+    answered from what the local pilot wrote to `envoy_dir` and what Envoy serves."""
+    script = tools_dir(root) / PILOT_DISCOVERY
+    module = f"{images.PKG}.pilot_discovery"
+    _write_script(
+        script,
+        f'#!/bin/sh\nexec "{sys.executable}" -m {module} --admin {admin_url} '
+        f'--envoy-dir {envoy_dir} "$@"\n',
+    )
+    return script
+
+
 def pod_env(spec: ContainerSpec, image_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a process in `spec`'s pod: host basics, image defaults, container env."""
     env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
@@ -339,8 +355,13 @@ async def start_exec(
     if not argv:
         raise ValueError("exec needs a command")
     impl = spec.implementation()
-    if argv[0].rsplit("/", 1)[-1] == PILOT_AGENT and impl.kind != "proxy":
+    program_name = argv[0].rsplit("/", 1)[-1]
+    if program_name == PILOT_AGENT and impl.kind != "proxy":
         raise FileNotFoundError(argv[0])  # only the proxy's image ships it
+    if program_name == PILOT_DISCOVERY and impl.kind != "pilot":
+        raise FileNotFoundError(argv[0])  # only istiod's
+    # istiod's view includes what the local pilot (istiod here) wrote for Envoy, read-only.
+    also = (spec.root / "envoy",) if impl.kind == "pilot" else ()
     env = pod_env(spec, impl.env)
     tools = tools_dir(spec.root)
     program = exec_sandbox.bwrap() if sandbox is not False else None
@@ -348,7 +369,7 @@ async def start_exec(
         env["PATH"] = exec_sandbox.sandbox_path(tools)
         env["HOME"] = "/tmp"
         local = images.exec_argv(argv)
-        command = exec_sandbox.sandboxed(program, local, spec.pod, tools, spec.ca_bundle)
+        command = exec_sandbox.sandboxed(program, local, spec.pod, tools, spec.ca_bundle, also=also)
     else:
         path = exec_sandbox.fallback_path(spec.root, impl.kind, tools)
         env["PATH"] = str(path)

@@ -24,6 +24,8 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
+from istiotui.local.pilot.names import METADATA_NS
+from istiotui.local.pilot.node_proxy import NODE
 from istiotui.local.pilot.stats import proxy_stats
 
 # The admin paths a proxy may read on its own (the rest are Envoy-wide or change it).
@@ -37,6 +39,8 @@ def _mine(name: object, proxy_id: str) -> bool | None:
     if not isinstance(name, str) or "|" not in name:
         return None
     owner = name.split("|", 1)[0]
+    if owner == NODE:  # the node's kube-proxy stand-in: no sidecar's Envoy has it
+        return False
     if "." not in owner:  # `outbound|…` unscoped, or not an id at all
         return None
     return owner == proxy_id
@@ -80,9 +84,28 @@ def _keep_own(node: Any, proxy_id: str) -> Any:
     return node
 
 
+def _declared_ports(node: Any) -> None:
+    """Endpoints at the ports pods declare (80), not where they are bound here (10080), as the
+    pod's own Envoy would show them: the declared address is in each endpoint's metadata
+    (pilot/clusters.py)."""
+    if isinstance(node, list):
+        for v in node:
+            _declared_ports(v)
+    elif isinstance(node, dict):
+        declared = ((node.get("metadata") or {}).get("filter_metadata") or {}).get(METADATA_NS)
+        sock = ((node.get("endpoint") or {}).get("address") or {}).get("socket_address")
+        if isinstance(declared, dict) and isinstance(sock, dict) and "address" in declared:
+            _, _, port = str(declared["address"]).rpartition(":")
+            if port.isdigit():
+                sock["port_value"] = int(port)
+        for v in node.values():
+            _declared_ports(v)
+
+
 def config_dump(text: str, proxy_id: str) -> str:
     """The admin's `/config_dump` with only this proxy's listeners, clusters and routes."""
     doc = _keep_own(json.loads(text), proxy_id)
+    _declared_ports(doc)
     return json.dumps(doc, indent=2).replace(f"{proxy_id}|", "") + "\n"
 
 

@@ -97,8 +97,9 @@ def as_text(e: Explanation) -> str:
         out.append(f"route         #{e.route_index}{name}: {' and '.join(e.why)}")
     if e.virtual_service:
         rule = f" {e.rule_kind}[{e.rule}]" if e.rule is not None else ""
-        src = f"  ({e.source})" if e.source else ""
-        out.append(f"from          VirtualService {e.virtual_service}{rule}{src}")
+        out.append(f"from          VirtualService {e.virtual_service}{rule}")
+        if e.source:  # a line of its own: a long path wraps whole under a narrow terminal
+            out.append(f"  applied by {e.source}")
     elif e.virtual_host in ("allow_any", "block_all"):
         out.append(
             f"from          no service of the mesh has host {r.authority}: the outbound"
@@ -134,3 +135,8 @@ def as_text(e: Explanation) -> str:
     for note in e.notes:
         out.append(f"note          {note}")
     return "\n".join(out)
+
+
+def hops_text(hops: list[Explanation]) -> str:
+    """The gateways the request is routed on to, each walked as the first proxy was."""
+    return "".join(f"\n\nnext hop      {h.proxy}\n{as_text(h)}" for h in hops)

@@ -2,8 +2,9 @@
 
 Opened with `x` on a pod of the resource tree (the request leaves from that pod) or elsewhere
 (the current step's first probe: its URL, Host, headers and where it leaves from). The URL and
-headers can be edited; Enter explains again, `s` also sends the request once. The I/O runs in a
-thread (lab/explain.py); nothing here talks to the cluster directly.
+headers can be edited; Enter explains again, Ctrl+S also sends the request once, Ctrl+O opens
+the Proxies screen on the proxy it leaves from. The I/O runs in a thread (lab/explain.py);
+nothing here talks to the cluster directly.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ class ExplainScreen(ModalScreen[None]):
         Binding("ctrl+s", "send", "Send once"),
         Binding("ctrl+o", "proxy_config", "The proxy's configuration"),
     ]
+    # The head line and the output wrap at the dialog's edge (80 columns hold a long pod name
+    # or manifest path only on two lines); long words fold rather than being cut.
+    DEFAULT_CSS = """
+    ExplainScreen #explain-head { width: 1fr; }
+    ExplainScreen #explain-out { width: 1fr; text-wrap: wrap; text-overflow: fold; }
+    """
 
     def __init__(self, session: Session, lab: m.Lab, target: ExplainTarget) -> None:
         super().__init__()
@@ -75,7 +82,7 @@ class ExplainScreen(ModalScreen[None]):
         source = self.target.from_ref or "the ingress gateway"
         with Vertical(id="dialog", classes="wide"):
             keys = "Enter: explain · Ctrl+S: send once · Ctrl+O: proxy config · Esc"
-            yield Label(f"Explain, from {source}   [dim]{keys}[/]")
+            yield Label(f"Explain, from {source}   [dim]{keys}[/]", id="explain-head")
             yield Input(self.target.url, id="explain-url")
             headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
             yield Input(headers, placeholder="Name: value; Name: value", id="explain-headers")
@@ -92,10 +99,17 @@ class ExplainScreen(ModalScreen[None]):
     def action_send(self) -> None:
         self.run_explain(send_too=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="explain-proxy")
     def action_proxy_config(self) -> None:
-        text = proxy_config_text(self.session, self.target)
-        self.app.call_from_thread(self.query_one("#explain-out", Static).update, text)
+        """The Proxies screen on the proxy the request leaves from."""
+        from istiotui.ui.screens.proxies import ProxyScreen
+
+        ref, why = proxy_ref(self.session, self.target)
+        if ref is None:
+            self.app.call_from_thread(self.query_one("#explain-out", Static).update, why)
+            return
+        lang = getattr(self.app, "lang", "en")
+        self.app.call_from_thread(self.app.push_screen, ProxyScreen(self.session, lang, ref))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_explain(self, send_too: bool) -> None:
@@ -115,13 +129,13 @@ def explained_text(
 ) -> str:
     """The explanation (and what one request sent got) as the command prints it."""
     from istiotui.cluster.errors import ClusterError
-    from istiotui.lab.explain import ExplainError, explain_request, send, sent_text
-    from istiotui.mesh.explain.render import as_text
+    from istiotui.lab.explain import ExplainError, explain_request, next_hops, send, sent_text
+    from istiotui.mesh.explain.render import as_text, hops_text
 
     try:
         proxy, e = explain_request(session, url, headers, from_ref=target.from_ref,
                                    namespace=target.namespace, lab=lab)  # fmt: skip
-        text = as_text(e)
+        text = as_text(e) + hops_text([hop for _, hop in next_hops(session, e, lab)])
         if send_too:
             text += "\n" + sent_text(send(session, proxy, e, url))
     except (ExplainError, ClusterError) as exc:
@@ -129,22 +143,19 @@ def explained_text(
     return text
 
 
-def proxy_config_text(session: Session, target: ExplainTarget) -> str:
-    """Listeners, routes, clusters and endpoints of the proxy the request leaves from."""
+def proxy_ref(session: Session, target: ExplainTarget) -> tuple[str | None, str]:
+    """NAMESPACE/POD of the proxy the request leaves from (the ingress gateway's pod for a
+    localhost URL); None and why when there is none."""
     from istiotui.cluster.errors import ClusterError
-    from istiotui.lab.explain import ExplainError, proxy_config, resolve_proxy
-    from istiotui.mesh.explain.summary import TYPES, rows, table
+    from istiotui.lab.explain import ExplainError, resolve_proxy
 
+    if target.from_ref is not None:
+        return target.from_ref, ""
     try:
-        if target.from_ref is None:  # the ingress gateway
-            proxy = resolve_proxy(session, None, target.namespace, target.url)
-            ref = f"{proxy.namespace}/{proxy.pod}"
-        else:
-            ref = target.from_ref
-        proxy, cfg = proxy_config(session, ref, target.namespace)
+        proxy = resolve_proxy(session, None, target.namespace, target.url)
     except (ExplainError, ClusterError) as exc:
-        return f"cannot read the proxy's configuration: {exc}"
-    return "\n\n".join(f"{kind} of {proxy.name}:\n{table(rows(cfg, kind))}" for kind in TYPES)
+        return None, f"cannot read the proxy's configuration: {exc}"
+    return f"{proxy.namespace}/{proxy.pod}", ""
 
 
 def open_explain(app: IstioTui) -> None:
