@@ -8,7 +8,6 @@ kubectl and the kubernetes client verify the server as on any cluster.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from pathlib import Path
 
@@ -34,14 +33,15 @@ def client_context(root: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(local_ca.ensure_ca(root).cert))
 
 
-def _ensure_cert(root: Path, host: str) -> local_ca.CertPair:
-    stem = f"apiserver-{host}"
-    pair = local_ca.CertPair(
-        local_ca.tls_dir(root) / f"{stem}.crt", local_ca.tls_dir(root) / f"{stem}.key"
-    )
-    if pair.cert.exists() and pair.key.exists() and local_ca.ensure_ca(root).cert.exists():
-        return pair  # made by an earlier `up`: cryptography (≈ 17 MiB) is not loaded
-    from cryptography import x509
+def certificate(host: str) -> local_ca.ServerCert:
+    """The API server's certificate on `host` (an IP), as `local_ca` makes it."""
+    return local_ca.ServerCert(f"apiserver-{host}", COMMON_NAME, ("localhost",), (host,))
 
-    names = [x509.IPAddress(ipaddress.ip_address(host)), x509.DNSName("localhost")]
-    return local_ca.ensure_signed(root, stem, COMMON_NAME, names)
+
+def _ensure_cert(root: Path, host: str) -> local_ca.CertPair:
+    cert = certificate(host)
+    if not (cert.made(root) and local_ca.ensure_ca(root).cert.exists()):
+        # The cluster's server has them made beforehand (local_ca.ensure_in_child); here for
+        # any other caller.
+        local_ca.ensure_all(root, [cert])
+    return cert.pair(root)

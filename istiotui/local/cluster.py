@@ -12,9 +12,9 @@ Without it the API stands alone (pods marked running, no processes): what the AP
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from istiotui.local import addresses, api_tls, kubeconfig
 from istiotui.local.apiserver import ApiServer
@@ -23,6 +23,10 @@ from istiotui.local.envoy_bootstrap import ADMIN_HOST
 from istiotui.local.runtime import PodRuntime
 from istiotui.local.state import StateDir
 from istiotui.local.store import Store
+from istiotui.local.workloads import local_ca
+
+if TYPE_CHECKING:
+    from istiotui.local.workloads.tls_standin import InProcess
 
 
 class LocalCluster:
@@ -36,6 +40,9 @@ class LocalCluster:
     ) -> None:
         self.state = state.ensure()
         self.store = Store(state.store_file)
+        with_data_plane = data_plane and runtime is None
+        # Made by a short-lived child (when missing): cryptography never lives in this process.
+        local_ca.ensure_in_child(state.root, _certificates(host, with_data_plane))
         # TLS: kubectl sends the kubeconfig's token to a TLS server only (see api_tls).
         self.api = ApiServer(
             self.store, state.logs, host, port, tls=api_tls.server_context(state.root, host)
@@ -46,9 +53,9 @@ class LocalCluster:
         self.notes: list[str] = [credentials.note] if credentials.note else []
         self.dataplane = None
         self.installer = None
-        self._standin = None
+        self._standin: InProcess | None = None  # the external host's stand-in (tls_standin)
         self.zygote = None  # the workloads' pre-imported parent (see workloads.zygote)
-        if data_plane and runtime is None:
+        if with_data_plane:
             runtime = self._plug_data_plane()
         self.controller = Controller(self.store, state.logs, runtime)
         if self.dataplane is not None:
@@ -115,26 +122,18 @@ class LocalCluster:
                     self.dataplane.envoy.requested_admin_port,
                     "ISTIOTUI_ENVOY_ADMIN_PORT",
                 )
-            from istiotui.local.workloads import launcher, local_ca, tls_standin
+            from istiotui.local.workloads import launcher, tls_standin
 
-            # Issued here, where cryptography is loaded anyway: the stand-in then never loads it.
-            local_ca.ensure_server_cert(self.state.root, tls_standin.HOSTNAME)
             if self.zygote is not None:
                 await self.zygote.start()  # it imports while Envoy starts
-            # Known once the API listens (its port may have been 0): one stand-in per cluster.
+            # Known once the API listens (its port may have been 0): one stand-in per cluster,
+            # served from this process (see tls_standin).
             bind, port = addresses.standin_ip(self.api.port), tls_standin.PORT
             self.dataplane.options = replace(
                 self.dataplane.options, external_hosts={tls_standin.HOSTNAME: (bind, port)}
             )
-            standin = asyncio.ensure_future(
-                launcher.start_tls_standin(
-                    self.state.root, bind=bind, port=port, zygote=self.zygote
-                )
-            )
-            try:
-                await self.dataplane.start()
-            finally:
-                self._standin = await standin
+            self._standin = await tls_standin.start_in_process(self.state.root, bind, port)
+            await self.dataplane.start()
             launcher.write_pilot_agent(self.state.root, self.dataplane.envoy.admin_url)
             launcher.write_pilot_discovery(
                 self.state.root, self.dataplane.envoy.admin_url, self.dataplane.envoy.dir
@@ -148,12 +147,23 @@ class LocalCluster:
         if self.dataplane is not None:
             await self.dataplane.stop()
         if self._standin is not None:
-            from istiotui.local.workloads import launcher
-
-            await launcher.stop(self._standin)
+            await self._standin.stop()
+            self._standin = None
         if self.zygote is not None:
             await self.zygote.stop()
         self.store.flush()
+
+
+def _certificates(host: str, data_plane: bool) -> list[local_ca.ServerCert]:
+    """The API's certificate and, with a data plane, the TLS stand-in's (made before it starts,
+    so that the stand-in never loads cryptography either)."""
+    certs = [api_tls.certificate(host)]
+    if data_plane:
+        from istiotui.local.workloads import tls_standin
+
+        host = tls_standin.HOSTNAME
+        certs.append(local_ca.ServerCert(host, host, (host,)))
+    return certs
 
 
 def _check_free(host: str, port: int, variable: str) -> None:

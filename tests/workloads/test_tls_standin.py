@@ -10,9 +10,9 @@ import pytest
 import pytest_asyncio
 
 from istiotui.local.addresses import bind_port, sidecar_ip
-from istiotui.local.workloads import launcher, local_ca
-from istiotui.local.workloads.launcher import RunningContainer
-from workloads.conftest import BLOCK, client_pod, stop_and_check
+from istiotui.local.workloads import launcher, local_ca, tls_standin
+from istiotui.local.workloads.tls_standin import InProcess
+from workloads.conftest import BLOCK, client_pod
 from workloads.forwarder import tcp_relay
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -21,8 +21,9 @@ STANDIN = (f"127.30.{BLOCK}.1", 443)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def standin(root: Path) -> AsyncIterator[RunningContainer]:
-    running = await launcher.start_tls_standin(root, bind=STANDIN[0], port=STANDIN[1])
+async def standin(root: Path) -> AsyncIterator[InProcess]:
+    # Served from the test's own process, as the local cluster serves it from the server's.
+    running = await tls_standin.start_in_process(root, STANDIN[0], STANDIN[1])
     pod = client_pod(root)
     # The sidecar passes TLS through untouched; here a byte relay stands where it listens. Both
     # 443s are bound where an ordinary user may, as every privileged port of the cluster.
@@ -35,11 +36,11 @@ async def standin(root: Path) -> AsyncIterator[RunningContainer]:
         if relay is not None:
             relay.close()
             await relay.wait_closed()
-        await stop_and_check([running])
+        await running.stop()
 
 
 async def test_curl_reaches_the_standin_with_sni_and_verifies_it(
-    root: Path, standin: RunningContainer
+    root: Path, standin: InProcess
 ) -> None:
     pod = client_pod(root)
     bundle = local_ca.ca_bundle_path(root)
@@ -52,11 +53,11 @@ async def test_curl_reaches_the_standin_with_sni_and_verifies_it(
     assert result.stdout.startswith(b"HTTP/1.1 200 OK\r\n")
     page = await launcher.exec_command(spec, ["curl", "-sS", "https://edition.cnn.com/politics"])
     assert b"local stand-in" in page.stdout
-    log = standin.spec.log_path.read_text()
+    log = standin.log_path.read_text()
     assert '"GET /politics HTTP/1.1" 200' in log
 
 
-async def test_an_untrusted_ca_fails_verification(root: Path, standin: RunningContainer) -> None:
+async def test_an_untrusted_ca_fails_verification(root: Path, standin: InProcess) -> None:
     # Without the local CA bundle the certificate is not trusted: curl's exit code 60.
     result = await launcher.exec_command(
         client_pod(root), ["curl", "-sS", "https://edition.cnn.com/politics"]
@@ -65,7 +66,7 @@ async def test_an_untrusted_ca_fails_verification(root: Path, standin: RunningCo
     assert b"SSL certificate problem" in result.stderr
 
 
-async def test_the_certificate_names_the_host(root: Path, standin: RunningContainer) -> None:
+async def test_the_certificate_names_the_host(root: Path, standin: InProcess) -> None:
     # Asking for another name through the same path fails hostname verification.
     bundle = local_ca.ca_bundle_path(root)
     spec = launcher.ContainerSpec(**{**client_pod(root).__dict__, "ca_bundle": bundle})

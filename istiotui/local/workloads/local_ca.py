@@ -6,14 +6,21 @@ through the machine's trust store.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import ipaddress
+import json
 import os
-from dataclasses import dataclass
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# cryptography is imported where a certificate is made, not here: a stand-in whose certificate
-# exists (the cluster issues it before starting it) never loads it (about 17 MiB per process).
+# cryptography is imported where a certificate is made, not here: a process whose certificates
+# exist never loads it. The cluster's server has its certificates made by a short-lived child
+# (`ensure_in_child`): once loaded, cryptography stays ≈ 12 MiB of the server's for its life.
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -156,3 +163,77 @@ def ensure_signed(
     write_private(pair.key, key_pem(key))
     write_public(pair.cert, cert.public_bytes(serialization.Encoding.PEM))
     return pair
+
+
+@dataclass(frozen=True)
+class ServerCert:
+    """A server certificate to have under `<root>/tls/<stem>.crt|.key`, for these names."""
+
+    stem: str
+    common_name: str
+    dns: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+
+    def pair(self, root: Path) -> CertPair:
+        return CertPair(tls_dir(root) / f"{self.stem}.crt", tls_dir(root) / f"{self.stem}.key")
+
+    def made(self, root: Path) -> bool:
+        pair = self.pair(root)
+        return pair.cert.exists() and pair.key.exists()
+
+
+def _ca_made(root: Path) -> bool:
+    return (tls_dir(root) / "ca.crt").exists() and (tls_dir(root) / "ca.key").exists()
+
+
+def ensure_all(root: Path, certs: Sequence[ServerCert]) -> None:
+    """The CA and every certificate of `certs`, made here (this process loads cryptography)."""
+    from cryptography import x509
+
+    ensure_ca(root)
+    for cert in certs:
+        names: list[x509.GeneralName] = [x509.DNSName(d) for d in cert.dns]
+        names += [x509.IPAddress(ipaddress.ip_address(i)) for i in cert.ips]
+        ensure_signed(root, cert.stem, cert.common_name, names)
+
+
+class CertificateError(RuntimeError):
+    """The child that makes the certificates failed; the message is its error."""
+
+
+def ensure_in_child(root: Path, certs: Sequence[ServerCert], timeout: float = 60.0) -> None:
+    """The CA and `certs`, made by a short-lived interpreter when any is missing, so that a
+    long-running caller never loads cryptography. Nothing to do (no process) when all exist."""
+    if _ca_made(root) and all(c.made(root) for c in certs):
+        return
+    wanted = json.dumps([asdict(c) for c in certs])
+    proc = subprocess.run(
+        [sys.executable, "-m", __name__, "--root", str(root), "--certs", wanted],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        raise CertificateError(
+            f"could not make the local cluster's certificates under {tls_dir(root)}: "
+            + (lines[-1] if lines else f"exit status {proc.returncode}")
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="make the local cluster's CA and certificates")
+    parser.add_argument("--root", type=Path, required=True, help="the local cluster's state dir")
+    parser.add_argument("--certs", required=True, help="JSON list of ServerCert fields")
+    args = parser.parse_args(argv)
+    certs = [
+        ServerCert(c["stem"], c["common_name"], tuple(c["dns"]), tuple(c["ips"]))
+        for c in json.loads(args.certs)
+    ]
+    ensure_all(args.root, certs)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,11 @@ with a certificate for the host's name signed by the local CA, and answers `/pol
 page that says plainly it is a local stand-in. It is reached only through the mesh (the pilot
 points the external host's cluster here).
 
-`python -m istiotui.local.workloads.tls_standin --root STATE_DIR [--bind IP] [--port N]`
+The local cluster serves it from its own process (`start_in_process`), on the event loop the API
+runs on: it is no pod, and as a process of its own (an interpreter forked like a pod's) it cost
+≈ 8 MiB for a page the lab asks for a few times. Its access log is written where a pod's would
+be. `python -m istiotui.local.workloads.tls_standin --root STATE_DIR [--bind IP] [--port N]`
+runs it alone.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import logging
 import ssl
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
+from istiotui.local.addresses import bind_port
 from istiotui.local.workloads import serving
 from istiotui.local.workloads.local_ca import ensure_server_cert
 
@@ -64,6 +70,64 @@ def server_context(root: Path, hostname: str) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pair.cert, pair.key)
     return context
+
+
+def log_path(root: Path, hostname: str = HOSTNAME) -> Path:
+    """Where its access log goes: where the log of a pod `tls-standin-<host>` would."""
+    pod = f"tls-standin-{hostname.replace('.', '-')}"
+    return root / "logs" / "istiotui-system" / pod / "standin.log"
+
+
+@dataclass
+class InProcess:
+    """The stand-in served by the calling process's event loop."""
+
+    runner: web.AppRunner
+    log_path: Path
+    handler: logging.Handler
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        logging.getLogger(_logger_name(self.log_path)).removeHandler(self.handler)
+        self.handler.close()
+
+
+def _logger_name(path: Path) -> str:
+    return f"istiotui.standin.{path.parent.name}"
+
+
+async def start_in_process(
+    root: Path, bind: str = BIND, port: int = PORT, hostname: str = HOSTNAME
+) -> InProcess:
+    """Serve the stand-in here on `bind`:`port` (the declared port, bound where the cluster's
+    port mapping says); returns once it listens. Its certificate is made if missing."""
+    path = log_path(root, hostname)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger(_logger_name(path))
+    logger.setLevel(logging.INFO)  # access lines whatever the process's own log level
+    logger.propagate = False  # into its log only, not the server's
+    logger.addHandler(handler)
+    runner = web.AppRunner(
+        make_app(hostname),
+        access_log=logger,
+        access_log_format=serving.ACCESS_LOG_FORMAT,
+        shutdown_timeout=1.0,
+    )
+    try:
+        await runner.setup()
+        site = web.TCPSite(
+            runner, bind, bind_port(bind, port), ssl_context=server_context(root, hostname)
+        )
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        logger.removeHandler(handler)
+        handler.close()
+        raise
+    logger.info("TLS stand-in for %s: listening on %s:%d", hostname, bind, port)
+    return InProcess(runner, path, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
