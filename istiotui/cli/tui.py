@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
     # Start-up makes some 90,000 objects the collector tracks, nearly all living as long as the
     # process (modules, the lab, styles); it would walk them over and over before the first frame
-    # (≈ 40 ms).
-    # It runs again once the first frame is drawn, with them set aside for good (`gc.freeze`).
+    # (≈ 40 ms). It runs again once the first frame is drawn, with them set aside for good
+    # (`gc.freeze`).
     gc.disable()
     try:
         return _start(args, ending, app_box)

@@ -9,62 +9,23 @@ shared: treat them as read-only and copy before changing one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import Field, dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
+
+from istiotui.lab.values import Value, frozen
 
 Lang = Literal["es", "en"]
 LANGS: tuple[Lang, ...] = ("es", "en")
 
-# This module loads before the TUI's first frame, and `dataclass` compiles the methods it writes
-# for each class at import. So every class has a docstring (else one is made with
-# `inspect.signature`), and equality, hash and repr are written once, in `_Value`, with the
-# meaning `dataclass(frozen=True)` gives them; it writes only `__init__` and the frozen
-# `__setattr__`/`__delattr__` (together ≈ 8 ms less for 37 classes).
-
-_T = TypeVar("_T")
-_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}
+# This module loads before the TUI's first frame: its classes are `values.py`'s frozen values
+# (equality, hash and repr written once), and each has a docstring (`dataclass` makes one with
+# `inspect.signature` otherwise).
 
 
-def _names(cls: type, which: Callable[[Field], bool], kind: str) -> tuple[str, ...]:
-    names = _NAMES.get((cls, kind))
-    if names is None:
-        names = _NAMES[(cls, kind)] = tuple(f.name for f in fields(cls) if which(f))
-    return names
-
-
-class _Value:
-    """Compared, hashed and shown by the values of its fields, as a frozen dataclass is."""
-
-    __slots__ = ()
-
-    def _compared(self) -> tuple[Any, ...]:
-        names = _names(type(self), lambda f: f.compare, "compare")
-        return tuple(getattr(self, name) for name in names)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._compared() == other._compared()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        names = _names(type(self), lambda f: f.compare if f.hash is None else f.hash, "hash")
-        return hash(tuple(getattr(self, name) for name in names))
-
-    def __repr__(self) -> str:
-        names = _names(type(self), lambda f: f.repr, "repr")
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{type(self).__qualname__}({shown})"
-
-
-def _frozen(cls: type[_T]) -> type[_T]:
-    """`dataclass(frozen=True)` for a `_Value`."""
-    return dataclass(frozen=True, eq=False, repr=False)(cls)
-
-
-@_frozen
-class Source(_Value):
+@frozen
+class Source(Value):
     """Where something was written: a display path (relative when possible) and a 1-based line."""
 
     file: str
@@ -74,8 +35,8 @@ class Source(_Value):
         return f"{self.file}:{self.line}"
 
 
-@_frozen
-class Text(_Value):
+@frozen
+class Text(Value):
     """A text in both of the lab's languages."""
 
     es: str
@@ -85,8 +46,8 @@ class Text(_Value):
         return self.es if lang == "es" else self.en
 
 
-@_frozen
-class TextList(_Value):
+@frozen
+class TextList(Value):
     """A list of texts (objectives, prerequisites) in both languages."""
 
     es: tuple[str, ...]
@@ -99,8 +60,8 @@ class TextList(_Value):
 # --- manifests ---------------------------------------------------------------
 
 
-@_frozen
-class ManifestObject(_Value):
+@frozen
+class ManifestObject(Value):
     """One object of a manifest file; `body` has its namespace resolved (unless cluster-scoped)."""
 
     body: dict[str, Any]
@@ -127,8 +88,8 @@ class ManifestObject(_Value):
         return f"{self.kind}/{self.name}{where}"
 
 
-@_frozen
-class Manifest(_Value):
+@frozen
+class Manifest(Value):
     """A manifest file as an action names it (`path`) and where it is on disk (`file`)."""
 
     path: str
@@ -143,8 +104,8 @@ class Manifest(_Value):
 # --- actions -----------------------------------------------------------------
 
 
-@_frozen
-class ObjectRef(_Value):
+@frozen
+class ObjectRef(Value):
     """An object an action names: kind, name and namespace."""
 
     kind: str
@@ -152,8 +113,8 @@ class ObjectRef(_Value):
     namespace: str | None  # None for cluster-scoped kinds
 
 
-@_frozen
-class Apply(_Value):
+@frozen
+class Apply(Value):
     """`kubectl apply -f` of a manifest."""
 
     verb: ClassVar[str] = "apply"
@@ -162,8 +123,8 @@ class Apply(_Value):
     source: Source
 
 
-@_frozen
-class Create(_Value):
+@frozen
+class Create(Value):
     """`kubectl create -f` of a manifest (fails if its objects exist)."""
 
     verb: ClassVar[str] = "create"
@@ -172,8 +133,8 @@ class Create(_Value):
     source: Source
 
 
-@_frozen
-class DeleteManifest(_Value):
+@frozen
+class DeleteManifest(Value):
     """`kubectl delete -f` of a manifest's objects."""
 
     verb: ClassVar[str] = "delete"
@@ -183,8 +144,8 @@ class DeleteManifest(_Value):
     source: Source
 
 
-@_frozen
-class DeleteObject(_Value):
+@frozen
+class DeleteObject(Value):
     """`kubectl delete KIND NAME` of one object."""
 
     verb: ClassVar[str] = "delete"
@@ -193,8 +154,8 @@ class DeleteObject(_Value):
     source: Source
 
 
-@_frozen
-class Label(_Value):
+@frozen
+class Label(Value):
     """`kubectl label` of one object (set or remove labels)."""
 
     verb: ClassVar[str] = "label"
@@ -203,8 +164,8 @@ class Label(_Value):
     source: Source
 
 
-@_frozen
-class Patch(_Value):
+@frozen
+class Patch(Value):
     """`kubectl patch --type merge` of one object."""
 
     verb: ClassVar[str] = "patch"
@@ -213,8 +174,8 @@ class Patch(_Value):
     source: Source
 
 
-@_frozen
-class RolloutRestart(_Value):
+@frozen
+class RolloutRestart(Value):
     """`kubectl rollout restart` of a Deployment."""
 
     verb: ClassVar[str] = "rollout_restart"
@@ -225,8 +186,8 @@ class RolloutRestart(_Value):
 WaitFor = Literal["ready", "available", "deleted"]
 
 
-@_frozen
-class Wait(_Value):
+@frozen
+class Wait(Value):
     """`kubectl wait` for objects of a kind to be ready, available or deleted."""
 
     verb: ClassVar[str] = "wait"
@@ -239,8 +200,8 @@ class Wait(_Value):
     source: Source
 
 
-@_frozen
-class Istioctl(_Value):
+@frozen
+class Istioctl(Value):
     """An `istioctl` command; on the local cluster, the actions that stand for it."""
 
     verb: ClassVar[str] = "istioctl"
@@ -249,8 +210,8 @@ class Istioctl(_Value):
     source: Source
 
 
-@_frozen
-class Host(_Value):
+@frozen
+class Host(Value):
     """A command the learner runs on their own machine; the app only shows it."""
 
     verb: ClassVar[str] = "host"
@@ -258,8 +219,8 @@ class Host(_Value):
     source: Source
 
 
-@_frozen
-class Manual(_Value):
+@frozen
+class Manual(Value):
     """Something the learner does by hand, described in words."""
 
     verb: ClassVar[str] = "manual"
@@ -287,8 +248,8 @@ Action = (
 Vantage = Literal["ingress", "egress-client", "pod", "port-forward"]
 
 
-@_frozen
-class PodSelector(_Value):
+@frozen
+class PodSelector(Value):
     """The pods a probe runs from (vantage `pod`): namespace, selector, container."""
 
     namespace: str
@@ -296,8 +257,8 @@ class PodSelector(_Value):
     container: str | None
 
 
-@_frozen
-class ServiceTarget(_Value):
+@frozen
+class ServiceTarget(Value):
     """The Service a probe reaches through a port-forward."""
 
     namespace: str
@@ -305,8 +266,8 @@ class ServiceTarget(_Value):
     port: int
 
 
-@_frozen
-class LogSource(_Value):
+@frozen
+class LogSource(Value):
     """The Deployment (and container) whose log lines a probe counts."""
 
     namespace: str
@@ -314,8 +275,8 @@ class LogSource(_Value):
     container: str | None
 
 
-@_frozen
-class Probe(_Value):
+@frozen
+class Probe(Value):
     """Requests sent while a step is verified, from a vantage, and how to classify them."""
 
     id: str
@@ -342,8 +303,8 @@ class Probe(_Value):
         return self.classify.split(":", 1)[1] if self.classify.startswith("header:") else None
 
 
-@_frozen
-class Only(_Value):
+@frozen
+class Only(Value):
     """Every response of the probe falls in one class."""
 
     kind: ClassVar[str] = "only"
@@ -353,8 +314,8 @@ class Only(_Value):
     source: Source
 
 
-@_frozen
-class AllOf(_Value):
+@frozen
+class AllOf(Value):
     """Each of these classes shows up among the probe's responses."""
 
     kind: ClassVar[str] = "all_of"
@@ -364,8 +325,8 @@ class AllOf(_Value):
     source: Source
 
 
-@_frozen
-class Shares(_Value):
+@frozen
+class Shares(Value):
     """The classes come in these shares (a goodness-of-fit test at `confidence`)."""
 
     kind: ClassVar[str] = "shares"
@@ -376,8 +337,8 @@ class Shares(_Value):
     source: Source
 
 
-@_frozen
-class StatusIs(_Value):
+@frozen
+class StatusIs(Value):
     """Every response has this HTTP status."""
 
     kind: ClassVar[str] = "status"
@@ -387,8 +348,8 @@ class StatusIs(_Value):
     source: Source
 
 
-@_frozen
-class StatusShare(_Value):
+@frozen
+class StatusShare(Value):
     """The share of responses with this status lies between `min` and `max`."""
 
     kind: ClassVar[str] = "status_share"
@@ -400,8 +361,8 @@ class StatusShare(_Value):
     source: Source
 
 
-@_frozen
-class LatencyWithin(_Value):
+@frozen
+class LatencyWithin(Value):
     """A percentile of the latencies lies within the bounds (seconds)."""
 
     kind: ClassVar[str] = "latency"
@@ -413,8 +374,8 @@ class LatencyWithin(_Value):
     source: Source
 
 
-@_frozen
-class BodyHas(_Value):
+@frozen
+class BodyHas(Value):
     """Every response body contains the text."""
 
     kind: ClassVar[str] = "text"
@@ -424,8 +385,8 @@ class BodyHas(_Value):
     source: Source
 
 
-@_frozen
-class BodyLacks(_Value):
+@frozen
+class BodyLacks(Value):
     """No response body contains the text."""
 
     kind: ClassVar[str] = "no_text"
@@ -435,8 +396,8 @@ class BodyLacks(_Value):
     source: Source
 
 
-@_frozen
-class LogLines(_Value):
+@frozen
+class LogLines(Value):
     """The number of new log lines while probing lies within the bounds."""
 
     kind: ClassVar[str] = "log_lines"
@@ -447,8 +408,8 @@ class LogLines(_Value):
     source: Source
 
 
-@_frozen
-class HeaderShare(_Value):
+@frozen
+class HeaderShare(Value):
     """The share of responses carrying the header (with the value) lies within bounds."""
 
     kind: ClassVar[str] = "header"
@@ -461,8 +422,8 @@ class HeaderShare(_Value):
     source: Source
 
 
-@_frozen
-class ProxyStat(_Value):
+@frozen
+class ProxyStat(Value):
     """A statistic of the client pods' proxies (`pilot-agent request GET stats`): what it gained
     while the probe ran equals the probe's count of one status (the UO 503s and the overflow
     counter, say)."""
@@ -477,8 +438,8 @@ class ProxyStat(_Value):
     source: Source
 
 
-@_frozen
-class EdgeCheck(_Value):
+@frozen
+class EdgeCheck(Value):
     """One edge of the traffic graph: `app` or `app/version` at each end. `versions`: the
     destination versions that must each have requests (their sum is what is counted);
     `requests_of_probe`: that sum equals the probe's responses; else at least `min`."""
@@ -490,8 +451,8 @@ class EdgeCheck(_Value):
     min: int
 
 
-@_frozen
-class GraphEdges(_Value):
+@frozen
+class GraphEdges(Value):
     """Edges the traffic graph (from the proxies' statistics) gained while the probe ran."""
 
     kind: ClassVar[str] = "graph"
@@ -523,8 +484,8 @@ Expectation = (
 Where = Literal["any", "real", "local"]
 
 
-@_frozen
-class Step(_Value):
+@frozen
+class Step(Value):
     """One step of the lab: its text, commands, actions, probes and what to expect."""
 
     id: str
@@ -553,8 +514,8 @@ class Step(_Value):
         raise KeyError(probe_id)
 
 
-@_frozen
-class Section(_Value):
+@frozen
+class Section(Value):
     """A section of the lab: a titled group of steps."""
 
     id: str
@@ -568,8 +529,8 @@ class Section(_Value):
         return hash(("section", self.id))
 
 
-@_frozen
-class Lab(_Value):
+@frozen
+class Lab(Value):
     """The whole lab, as loaded from `scenarios/`."""
 
     id: str

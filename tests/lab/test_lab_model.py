@@ -164,7 +164,7 @@ def test_model_is_frozen_and_steps_can_key_a_dict(lab: Lab) -> None:
 
 
 def test_model_values_compare_hash_and_show_as_frozen_dataclasses(lab: Lab) -> None:
-    """Equality, hash and repr are the model's own (`_Value`), not compiled per class: they
+    """Equality, hash and repr are `values.Value`'s, not compiled per class: they
     mean what `dataclass(frozen=True)` makes them mean."""
     from dataclasses import FrozenInstanceError, dataclass
 
