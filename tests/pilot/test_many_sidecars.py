@@ -72,6 +72,20 @@ async def answer(address: str, port: int, host: str) -> str:
         writer.close()
 
 
+async def every_sidecar_answers(mesh: Mesh, pods: list[dict[str, Any]]) -> None:
+    """Each pod Ready, and each of its outbound HTTP listeners routing (no endpoint behind the
+    Services: the sidecar's own 503, by route). Together: each takes about a second."""
+    assert all(mesh.plane.proxy_ready(p) for p in pods)
+    asked = [
+        (sidecar_ip(p["status"]["podIP"]), port, f"svc{i}:{port}")
+        for p in pods
+        for i, port in enumerate(PORTS)
+    ]
+    answers = await asyncio.gather(*(answer(*a) for a in asked))
+    for a, got in zip(asked, answers, strict=True):
+        assert got.startswith("http/1.1 503") and got.endswith("no healthy upstream"), (a, got)
+
+
 def route_files(state: Path) -> int:
     return len(list((state / "envoy" / "rds").glob("*/routes.json")))
 
@@ -82,18 +96,13 @@ async def test_every_sidecar_serves_past_the_route_files_room(mesh: Mesh) -> Non
     assert envoy.restarts == 0 and envoy.serving
     files = route_files(envoy.state_dir)
     assert files == envoy.route_files < mesh.tables  # the rest stayed in their listeners
-    for p in mesh.pods:
-        assert mesh.plane.proxy_ready(p)
-        side = sidecar_ip(p["status"]["podIP"])
-        for i, port in enumerate(PORTS):
-            # No endpoint behind the Services: the sidecar's own answer, by route.
-            got = await answer(side, port, f"svc{i}:{port}")
-            assert got.startswith("http/1.1 503") and got.endswith("no healthy upstream"), got
+    await every_sidecar_answers(mesh, mesh.pods)
 
 
 async def test_pods_replaced_at_a_full_room_leave_room_for_the_draining_ones(mesh: Mesh) -> None:
-    """A rollout: the old pods' listeners drain with their route files still watched, so the
-    new pods' tables may not take those files' room yet (Envoy would abort past the limit)."""
+    """A rollout: the old pods' listeners drain with their route files still watched (their
+    inotify instances open), so the new pods' tables may not take that room yet: every file
+    on disk is still watched or may be, and they stay within the room."""
     envoy, store = mesh.plane.envoy, mesh.plane.store
     old = mesh.pods[-6:]
     for p in old:
@@ -104,12 +113,8 @@ async def test_pods_replaced_at_a_full_room_leave_room_for_the_draining_ones(mes
     await mesh.plane.sync()
     mesh.pods[-6:] = [store.find(POD, NS, f"client-new-{i}") for i in range(len(old))]
     assert envoy.restarts == 0 and envoy.serving
-    for p in mesh.pods[-6:]:
-        assert mesh.plane.proxy_ready(p)
-        side = sidecar_ip(p["status"]["podIP"])
-        for i, port in enumerate(PORTS):
-            got = await answer(side, port, f"svc{i}:{port}")
-            assert got.startswith("http/1.1 503") and got.endswith("no healthy upstream"), got
+    assert route_files(envoy.state_dir) == envoy.route_files
+    await every_sidecar_answers(mesh, mesh.pods[-6:])
 
 
 async def test_a_pod_is_ready_only_while_its_sidecar_answers(mesh: Mesh) -> None:
