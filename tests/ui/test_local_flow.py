@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_data import LARGE, settle, wait_until
+from ui_data import LARGE, SMALL, settle, wait_until
 
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
@@ -164,3 +164,52 @@ def test_a_busy_local_port_is_named(local_env, monkeypatch) -> None:
                 session.vantages.open_tunnel("istio-system", "istio-ingressgateway", 80, port)
     finally:
         session.close()
+
+
+async def test_o_on_a_pod_of_the_tree_opens_its_proxy(
+    local_env, make_app, tmp_path, monkeypatch
+) -> None:
+    """`o` with a Bookinfo pod selected in the tree: the Proxies screen at 80×24 on that pod's
+    configuration (exec of pilot-agent in its istio-proxy), the status tab from istiod; Esc
+    goes back."""
+    from textual.widgets import DataTable
+
+    from istiotui.cli.tui import connector_for
+    from istiotui.ui.screens.proxies import ProxyScreen
+    from istiotui.ui.widgets.resource_tree import ResourceTree
+
+    for key, value in local_env.env.items():
+        monkeypatch.setenv(key, value)
+    connect = connector_for(argparse.Namespace(local=True, context=None, kubeconfig=None))
+    app = make_app(connector=connect, start_step=STEP, state_dir=Path(tmp_path))
+
+    def walk(node):
+        for child in node.children:
+            yield child
+            yield from walk(child)
+
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, 30, "the connection")
+        tree = app.main_screen.query_one(ResourceTree)
+
+        def productpage():
+            return next((n for n in walk(tree.root) if n.data and n.data[0] == "Pod"
+                         and n.data[2].startswith("productpage-v1-")), None)  # fmt: skip
+
+        await wait_until(pilot, lambda: productpage() is not None, 30, "the pod in the tree")
+        node = productpage()
+        tree.move_cursor(node)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProxyScreen), 10, "the screen")
+        screen = app.screen
+        listeners = screen.query_one("#proxies-listeners", DataTable)
+        status = screen.query_one("#proxies-status", DataTable)
+        await wait_until(pilot, lambda: listeners.row_count > 0, 30, "its listeners")
+        await wait_until(pilot, lambda: status.row_count > 0, 30, "the proxies' status")
+        assert screen.proxy == f"{node.data[2]}.bookinfo"
+        names = [str(listeners.get_row_at(i)[0]) for i in range(listeners.row_count)]
+        assert "0.0.0.0_9080" in names  # the outbound listener Bookinfo's calls go through
+        assert any(str(k.value).startswith("productpage-v1-") for k in status.rows)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main_screen, 10, "the lab again")
+    assert not app.crashes
