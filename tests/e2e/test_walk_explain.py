@@ -346,6 +346,13 @@ def test_proxy_status_after_the_lab(
     assert any(n.startswith("curl-") and n.endswith(".default") for n in names)
     assert {row["istiod"].split("-", 1)[0] for row in rows} == {"istiod"}  # from istiod's syncz
     assert any(n.startswith("istio-egressgateway-") for n in names)
+    proxied = {  # istiod knows the pods with a proxy, nothing of how this machine stands in
+        f"{p['metadata']['name']}.{p['metadata']['namespace']}"
+        for p in lab_run.session.objects.list("v1", "Pod", None)
+        if any(c["name"] == "istio-proxy" for c in p["spec"]["containers"])
+        and p.get("status", {}).get("phase") == "Running"
+    }
+    assert names == proxied
 
 
 async def test_the_explain_screen_shows_the_walk(lab_run: LabRun) -> None:

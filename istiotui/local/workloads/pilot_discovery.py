@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from istiotui.local.pilot.node_proxy import NODE
 from istiotui.mesh.explain.dump import restrict
 from istiotui.mesh.release import ISTIO_VERSION
 
@@ -51,6 +52,8 @@ def _route_tables(listeners: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     pushed: dict[str, dict[str, str]] = {}
     for lis in listeners:
         proxy = str(lis.get("name", "")).split("|", 1)[0]
+        if proxy.startswith(f"{NODE}."):
+            continue  # the node's kube-proxy stand-in: no istiod on a real cluster knows it
         tables = pushed.setdefault(proxy, {})
         for chain in lis.get("filter_chains") or []:
             for f in chain.get("filters") or []:
