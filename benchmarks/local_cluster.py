@@ -9,7 +9,8 @@
    the baseline of a no-op apply (same object, same API path, nothing for Envoy to do).
 3. Memory of the whole local cluster (server, Envoy, every workload process): PSS (shared pages
    divided among the processes that share them; the sum is what the cluster costs) and RSS, per
-   process and summed.
+   process and summed. Taken in every run after 20 more pages (so that every Bookinfo workload
+   has served), before the applies; the median over the runs, cold and warm apart.
 
 Ports and the state dir are private to the run (environment), so a learner's cluster is untouched.
 """
@@ -52,7 +53,7 @@ def page(url: str, timeout: float = 5.0) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--applies", type=int, default=50)
+    parser.add_argument("--applies", type=int, default=50, help="0: no apply-to-live figures")
     parser.add_argument(
         "--warm",
         action="store_true",
@@ -70,6 +71,7 @@ def main() -> None:
 
     lab = load_lab()
     startups: list[float] = []
+    memory: list[tuple[float, float]] = []  # per run: PSS, RSS (MiB)
     shared = tempfile.TemporaryDirectory(prefix="istiotui-bench-") if args.warm else None
     for run in range(args.runs):
         fresh = tempfile.TemporaryDirectory(prefix="istiotui-bench-") if shared is None else None
@@ -84,15 +86,28 @@ def main() -> None:
             while page(url) is None:
                 time.sleep(0.05)
             startups.append(time.perf_counter() - t0)
-            last = run == args.runs - 1
-            if last:
-                measure_applies(session, lab, args.applies, url)
-                running = daemon.status(StateDir(Path(tmp) / "local"))
-                assert running is not None
-                print("memory of the local cluster (server, Envoy, every workload):")
-                print(report(tree_memory(running.pid)))
+            for _ in range(20):
+                page(url)
+            running = daemon.status(StateDir(Path(tmp) / "local"))
+            assert running is not None
+            rows = tree_memory(running.pid)
+            memory.append((sum(r.pss for r in rows) / 2**20, sum(r.rss for r in rows) / 2**20))
+            print(f"run {run + 1}: {report(rows, per_process=False)}")
+            if run == args.runs - 1:
+                print("memory of the local cluster (server, Envoy, every workload), last run:")
+                print(report(rows))
+                if args.applies:
+                    measure_applies(session, lab, args.applies, url)
             session.close()
             daemon.down(StateDir(Path(tmp) / "local"))
+    cold_memory = memory[:1] if shared is not None else memory
+    warm_memory = memory[1:] if shared is not None else []
+    for kind, runs in (("cold", cold_memory), ("warm", warm_memory)):
+        if runs:
+            pss = statistics.median(m[0] for m in runs)
+            rss = statistics.median(m[1] for m in runs)
+            print(f"memory, {kind}: median PSS {pss:.0f} MiB, RSS {rss:.0f} MiB "
+                  f"(PSS {', '.join(f'{m[0]:.0f}' for m in runs)}; n={len(runs)})")  # fmt: skip
     if shared is not None:
         shared.cleanup()
         cold, startups = startups[0], startups[1:] or startups
