@@ -46,20 +46,16 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from istiotui.cli.session import open_session, print_notes
-    from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cli.session import open_for
     from istiotui.lab import dashboards
     from istiotui.traffic.vantage import VantageUnavailable
 
     if args.port is not None and not 0 <= args.port <= 65535:
         print(f"{PROG}: --port {args.port}: not a port (0-65535)", file=sys.stderr)
         return exit_codes.USAGE
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+    session = open_for(args, PROG)
+    if session is None:
         return exit_codes.UNREACHABLE
-    print_notes(session, PROG)
     saved = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         try:

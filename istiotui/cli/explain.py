@@ -15,7 +15,7 @@ from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data
 
 if TYPE_CHECKING:
-    from istiotui.lab.session import Session
+    pass
 
 PROG = "istiotui explain"
 
@@ -79,27 +79,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps.set_defaults(func=run_proxy_status)
 
 
-def _session(args: argparse.Namespace, prog: str) -> Session | None:
-    """The session the flags ask for, its notes printed; None (said) when no cluster answers."""
-    from istiotui.cli.session import open_session, print_notes
-    from istiotui.cluster.connection import ClusterUnreachable
-
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return None
-    print_notes(session, prog)
-    return session
-
-
 def run_proxy_status(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_for
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.explain import ExplainError, proxy_status
     from istiotui.mesh.explain.summary import table
 
     prog = "istiotui proxy-status"
-    session = _session(args, prog)
+    session = open_for(args, prog)
     if session is None:
         return exit_codes.UNREACHABLE
     try:
@@ -116,12 +103,13 @@ def run_proxy_status(args: argparse.Namespace) -> int:
 
 
 def run_proxy_config(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_for
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.explain import ExplainError, proxy_config
     from istiotui.mesh.explain.summary import TYPES, rows, table
 
     prog = "istiotui proxy-config"
-    session = _session(args, prog)
+    session = open_for(args, prog)
     if session is None:
         return exit_codes.UNREACHABLE
     try:
@@ -142,6 +130,7 @@ def run_proxy_config(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from istiotui.cli.session import open_for
     from istiotui.cluster.errors import ClusterError
     from istiotui.lab.errors import LoaderError
     from istiotui.lab.explain import (
@@ -165,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         lab = load_lab()
     except LoaderError:
         lab = None  # file:line is a nicety; a broken lab does not stop the explanation
-    session = _session(args, PROG)
+    session = open_for(args, PROG)
     if session is None:
         return exit_codes.UNREACHABLE
     try:

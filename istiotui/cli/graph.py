@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from istiotui.cli import exit_codes
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data
 
@@ -52,17 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from istiotui.cli.session import open_session, print_notes
+    from istiotui.cli.session import open_for
     from istiotui.cluster import prometheus, proxy_stats
-    from istiotui.cluster.connection import ClusterUnreachable
     from istiotui.cluster.errors import ClusterError
     from istiotui.mesh.traffic_graph import table
 
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        raise SystemExit(f"{PROG}: {exc}") from None
-    print_notes(session, PROG)
+    session = open_for(args, PROG)
+    if session is None:
+        return exit_codes.UNREACHABLE
     try:
         source = session.graph_source()
         if args.by_exec:

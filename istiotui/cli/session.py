@@ -95,6 +95,18 @@ def where(session: Session) -> str:
     return f"cluster: {session.connection.context} ({session.connection.server})"
 
 
+def open_for(args: argparse.Namespace, prog: str) -> Session | None:
+    """A command's session as its flags ask, the notes printed under `prog`; None when no cluster
+    answers (said on stderr): the command then returns `exit_codes.UNREACHABLE`."""
+    try:
+        session = open_session(args)
+    except ClusterUnreachable as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return None
+    print_notes(session, prog)
+    return session
+
+
 def print_notes(session: Session, prog: str) -> None:
     for note in session.notes:
         print(f"{prog}: {note}", file=sys.stderr)

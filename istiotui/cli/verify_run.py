@@ -12,8 +12,7 @@ from xml.etree import ElementTree as ET
 
 from istiotui.cli import exit_codes
 from istiotui.cli.output import document, emit, wants_data
-from istiotui.cli.session import open_session, print_notes, where
-from istiotui.cluster.connection import ClusterUnreachable
+from istiotui.cli.session import open_for, where
 from istiotui.lab import model as m
 from istiotui.lab.catchup import CatchUp
 from istiotui.lab.effects import StepCatchUp
@@ -41,12 +40,9 @@ def run_verify(args: argparse.Namespace) -> int:
     if unknown:
         print(f"istiotui verify: unknown steps: {', '.join(unknown)}", file=sys.stderr)
         return exit_codes.USAGE
-    try:
-        session = open_session(args)
-    except ClusterUnreachable as exc:
-        print(f"istiotui verify: {exc}", file=sys.stderr)
+    session = open_for(args, "istiotui verify")
+    if session is None:
         return exit_codes.UNREACHABLE
-    print_notes(session, "istiotui verify")
     print(where(session), file=sys.stderr)  # before the first write
     data = wants_data(args)
     # With -o json|yaml stdout holds the one document; the running commentary goes to stderr.

@@ -130,8 +130,12 @@ def dead_kubeconfig(tmp_path: Path) -> Path:
         ["verify", "routing-all-v1"],
         ["analyze"],
         ["probe", "http://productpage:9080/", "--from", "bookinfo/x"],
+        ["graph"],
+        ["explain", "http://reviews:9080/"],
+        ["proxy-status"],
+        ["dashboard", "kiali"],
     ],
-    ids=["verify", "analyze", "probe"],
+    ids=["verify", "analyze", "probe", "graph", "explain", "proxy-status", "dashboard"],
 )
 def test_unreachable(istiotui: Istiotui, dead_kubeconfig: Path, argv: list[str]) -> None:
     done = istiotui(*argv, "--kubeconfig", str(dead_kubeconfig))
