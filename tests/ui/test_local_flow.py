@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_data import LARGE, SMALL, settle, wait_until
+from ui_data import LARGE, SMALL, select_in_tree, settle, wait_until
 
 from istiotui.lab import model as m
 from istiotui.lab.executor import Executor
@@ -198,14 +198,15 @@ async def test_o_on_a_pod_of_the_tree_opens_its_proxy(
 
         await wait_until(pilot, lambda: productpage() is not None, 30, "the pod in the tree")
         node = productpage()
-        tree.move_cursor(node)
+        await select_in_tree(pilot, tree, node, "the pod selected")
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ProxyScreen), 10, "the screen")
         screen = app.screen
         listeners = screen.query_one("#proxies-listeners", DataTable)
         status = screen.query_one("#proxies-status", DataTable)
-        await wait_until(pilot, lambda: listeners.row_count > 0, 30, "its listeners")
-        await wait_until(pilot, lambda: status.row_count > 0, 30, "the proxies' status")
+        read = lambda: listeners.row_count > 0 and status.row_count > 0  # noqa: E731
+        await wait_until(pilot, lambda: read() or screen.errors, 30, "its listeners and status")
+        assert not screen.errors, screen.errors  # what the screen said instead
         assert screen.proxy == f"{node.data[2]}.bookinfo"
         names = [str(listeners.get_row_at(i)[0]) for i in range(listeners.row_count)]
         assert "0.0.0.0_9080" in names  # the outbound listener Bookinfo's calls go through

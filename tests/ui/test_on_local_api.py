@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from ui_data import LARGE, settle, wait_until
+from ui_data import LARGE, select_in_tree, settle, wait_until
 
 from istiotui.cli.tui import connector_for
 from istiotui.lab import model as m
@@ -87,7 +87,7 @@ async def test_connects_watches_diffs_and_applies(on_local, make_app, lab, tmp_p
         node = next(
             n for n in walk_nodes(tree.root) if n.data == ("VirtualService", "bookinfo", "reviews")
         )
-        tree.move_cursor(node)
+        await select_in_tree(pilot, tree, node, "the VirtualService selected")
         tree.focus()
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewer), 20, "the YAML")
@@ -290,7 +290,7 @@ async def test_a_one_container_pods_log_opens_at_once_and_follows(
                 )
 
             await wait_until(pilot, lambda: pod_node() is not None, 20, "the pod in the tree")
-            tree.move_cursor(pod_node())
+            await select_in_tree(pilot, tree, pod_node(), "the pod selected")
             tree.focus()  # `l` acts on the tree
             await pilot.press("l")  # one container: nothing to choose, the log at once
             await wait_until(pilot, lambda: isinstance(app.screen, TextViewer), 20, "the logs")

@@ -235,3 +235,16 @@ async def wait_until(pilot, condition, seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         await pilot.pause(0.05)
+
+
+async def select_in_tree(pilot, tree, node, what: str) -> None:
+    """Put the tree's cursor on `node`. A node just added has no line until the tree lays it
+    out, and moving onto it then selects nothing (CI saw `o` open on the status alone): move
+    until the cursor holds it."""
+
+    def selected() -> bool:
+        if tree.cursor_node is not node:
+            tree.move_cursor(node)
+        return tree.cursor_node is node
+
+    await wait_until(pilot, selected, 10, what)
