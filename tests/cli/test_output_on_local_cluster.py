@@ -6,14 +6,12 @@ keys docs/cli-output.md lists; stdout holds nothing else."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from cli.conftest import Istiotui
 from cli.output_schema import assert_documented
 from istiotui.cli import exit_codes
 
@@ -27,20 +25,14 @@ def cluster(start_local_cluster) -> Iterator[Any]:
     cluster.stop()
 
 
-def run(cluster: Any, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ISTIOTUI_LOG_LEVEL"} | cluster.env
-    return subprocess.run(
-        [sys.executable, "-m", "istiotui", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+@pytest.fixture
+def run(cluster: Any, istiotui: Istiotui) -> Istiotui:
+    """`istiotui` as a learner runs it (tests/cli/conftest.py), attached to the cluster."""
+    return lambda *argv: istiotui(*argv, env=cluster.env, timeout=300)
 
 
-def test_local_status(cluster: Any) -> None:
-    done = run(cluster, "local", "status", "-o", "json")
+def test_local_status(cluster: Any, run: Istiotui) -> None:
+    done = run("local", "status", "-o", "json")
     assert done.returncode == exit_codes.OK, done.stderr
     doc = json.loads(done.stdout)
     assert_documented("local status", doc)
@@ -50,8 +42,8 @@ def test_local_status(cluster: Any) -> None:
     assert doc["unsupported"] is None
 
 
-def test_verify_a_step_as_json(cluster: Any) -> None:
-    done = run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")
+def test_verify_a_step_as_json(cluster: Any, run: Istiotui) -> None:
+    done = run("verify", "--local", "routing-round-robin", "-o", "json")
     assert done.returncode == exit_codes.OK, done.stderr
     doc = json.loads(done.stdout)  # the commentary went to stderr
     assert_documented("verify", doc)
@@ -65,21 +57,21 @@ def test_verify_a_step_as_json(cluster: Any) -> None:
     assert "▶ routing-round-robin" in done.stderr
 
 
-def test_verify_skips_as_json_and_yaml_parses(cluster: Any) -> None:
+def test_verify_skips_as_json_and_yaml_parses(run: Istiotui) -> None:
     import yaml
 
-    done = run(cluster, "verify", "--local", "vms-up", "-o", "yaml")
+    done = run("verify", "--local", "vms-up", "-o", "yaml")
     assert done.returncode == exit_codes.OK, done.stderr
     doc = yaml.safe_load(done.stdout)
     assert_documented("verify", doc)
     assert doc["steps"][0]["result"] == "skip" and doc["steps"][0]["checks"] == []
 
 
-def test_probe_the_ingress_as_json(cluster: Any) -> None:
+def test_probe_the_ingress_as_json(cluster: Any, run: Istiotui) -> None:
     # After routing-round-robin the gateway routes the page (the test above reached it).
-    run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")
+    run("verify", "--local", "routing-round-robin", "-o", "json")
     url = f"{cluster.ingress}/productpage"
-    done = run(cluster, "probe", url, "-n", "6", "-o", "json")
+    done = run("probe", url, "-n", "6", "-o", "json")
     assert done.returncode == exit_codes.OK, done.stderr
     doc = json.loads(done.stdout)
     assert_documented("probe", doc)
@@ -91,11 +83,11 @@ def test_probe_the_ingress_as_json(cluster: Any) -> None:
     assert doc["latencyMs"]["p50"] <= doc["latencyMs"]["max"]
 
 
-def test_graph_as_json_and_as_a_table(cluster: Any) -> None:
-    run(cluster, "verify", "--local", "routing-round-robin", "-o", "json")  # Bookinfo, routed
-    sent = run(cluster, "probe", f"{cluster.ingress}/productpage", "-n", "3", "-o", "json")
+def test_graph_as_json_and_as_a_table(cluster: Any, run: Istiotui) -> None:
+    run("verify", "--local", "routing-round-robin", "-o", "json")  # Bookinfo, routed
+    sent = run("probe", f"{cluster.ingress}/productpage", "-n", "3", "-o", "json")
     assert sent.returncode == exit_codes.OK, sent.stderr
-    done = run(cluster, "graph", "-n", "bookinfo", "-o", "json", "--local")
+    done = run("graph", "-n", "bookinfo", "-o", "json", "--local")
     assert done.returncode == exit_codes.OK, done.stderr
     doc = json.loads(done.stdout)  # the notes, if any, went to stderr
     assert next(iter(doc)) == "schemaVersion"
@@ -109,7 +101,7 @@ def test_graph_as_json_and_as_a_table(cluster: Any) -> None:
     )  # fmt: skip
     assert edge["source"]["namespace"] == "istio-system" and edge["requests"] >= 3
     assert {"errors", "p50_ms", "p99_ms", "flags", "mirrored"} <= set(edge)
-    table = run(cluster, "graph", "-n", "bookinfo", "--local")
+    table = run("graph", "-n", "bookinfo", "--local")
     assert table.returncode == exit_codes.OK, table.stderr
     assert "productpage" in table.stdout and not table.stdout.lstrip().startswith("{")
     assert "counts since each proxy started" in table.stderr
