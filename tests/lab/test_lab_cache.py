@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from istiotui.lab.cache import FILE_NAME, load_lab_cached
 from istiotui.lab.errors import LoaderError
 from istiotui.lab.loader import load_lab
+from istiotui.lab.model import Text
 
 
 @pytest.fixture
@@ -31,6 +34,16 @@ def test_the_copy_is_the_lab_the_loader_builds(lab_env: Path, tmp_path: Path) ->
     assert (cache / FILE_NAME).is_file()
     again = load_lab_cached(cache)
     assert again == first == load_lab(lab_env)
+
+
+def test_an_unchanged_lab_is_read_from_the_copy(lab_env: Path, tmp_path: Path) -> None:
+    # Equal to a fresh load either way; only a copy marked by hand tells that it was the one read.
+    cache = tmp_path / "cache"
+    load_lab_cached(cache)
+    key, lab = pickle.loads((cache / FILE_NAME).read_bytes())
+    marked = dataclasses.replace(lab, title=Text(es="de la copia", en="from the copy"))
+    (cache / FILE_NAME).write_bytes(pickle.dumps((key, marked)))
+    assert load_lab_cached(cache).title.get("en") == "from the copy"
 
 
 def test_a_changed_scenario_file_is_read_again(lab_env: Path, tmp_path: Path) -> None:
