@@ -117,6 +117,8 @@ def main() -> None:
         f"{statistics.median(startups):.2f} s "
         f"(min {min(startups):.2f}, max {max(startups):.2f}, n={len(startups)})"
     )
+    if shared is not None:  # the cold start, run in this same command, is the baseline
+        print(f"warm over cold: {statistics.median(startups) / cold:.2f}x")
 
 
 def measure_applies(session, lab, applies: int, url: str) -> None:  # type: ignore[no-untyped-def]
