@@ -233,6 +233,7 @@ def main() -> None:
                 f"{k} {got[k] * 1000:.0f} ms ({got[k] / first[k]:.1f}x)"
                 for k in ("admin refresh", "exec refresh")
             )
+            + f" (exec over admin {got['exec refresh'] / got['admin refresh']:.1f}x)"
             + f"; all Ready in {got['ready']:.1f} s, {got['route files']:.0f} route files,"
             f" {got['envoy restarts']:.0f} Envoy restarts, Envoy RSS {got['envoy rss']:.0f} MiB",
             flush=True,
