@@ -40,6 +40,9 @@ def _open(path: Path) -> int:
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         return os.open(path, os.O_RDONLY)
+    # Readable by every user whatever the umask (077 would make it 0600): another user's
+    # cluster must open it to see whether the block is held.
+    os.fchmod(fd, 0o644)
     return fd
 
 
