@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from istiotui import settings
+from istiotui.local import addresses
 from istiotui.local.state import StateDir
 
 
@@ -76,7 +77,7 @@ def recorded(state: StateDir) -> int | None:
 
 
 def describe(block: int) -> str:
-    return f"address block {block} (127.{10 + 20 * block}.0.0/16)"
+    return f"address block {block} ({addresses.block_net(block)})"
 
 
 def choose(state: StateDir) -> int:
