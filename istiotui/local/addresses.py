@@ -48,8 +48,13 @@ def block() -> int:
     return settings.LOCAL_BLOCK.get()
 
 
+def block_net(number: int) -> ipaddress.IPv4Network:
+    """The pods' addresses of block `number` (its sidecars are ten above)."""
+    return ipaddress.IPv4Network(f"127.{10 + 20 * number}.0.0/16")
+
+
 def pod_net() -> ipaddress.IPv4Network:
-    return ipaddress.IPv4Network(f"127.{10 + 20 * block()}.0.0/16")
+    return block_net(block())
 
 
 def pod_ip(index: int) -> str:

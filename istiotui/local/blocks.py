@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from istiotui import settings
+from istiotui.local import addresses
 from istiotui.local.state import StateDir
 
 
@@ -40,6 +41,9 @@ def _open(path: Path) -> int:
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         return os.open(path, os.O_RDONLY)
+    # Readable by every user whatever the umask (077 would make it 0600): another user's
+    # cluster must open it to see whether the block is held.
+    os.fchmod(fd, 0o644)
     return fd
 
 
@@ -73,7 +77,7 @@ def recorded(state: StateDir) -> int | None:
 
 
 def describe(block: int) -> str:
-    return f"address block {block} (127.{10 + 20 * block}.0.0/16)"
+    return f"address block {block} ({addresses.block_net(block)})"
 
 
 def choose(state: StateDir) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -294,3 +295,30 @@ def test_a_pod_whose_containers_all_ended_without_restart_is_succeeded_or_failed
     assert status("OnFailure", 0)["phase"] == "Succeeded"
     # Always: the kubelet restarts it; the pod never ends.
     assert status("Always", 0)["phase"] not in ("Succeeded", "Failed")
+
+
+def test_a_block_lock_file_is_readable_by_other_users_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another user's `local up` opens the file read-only to see whether the block is held: a
+    # 0600 file (umask 077) would fail it with PermissionError instead.
+    import stat
+    import tempfile
+
+    from istiotui.local import blocks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = os.umask(0o077)
+    try:
+        fd = blocks.hold(3)
+    finally:
+        os.umask(old)
+    assert fd is not None
+    try:
+        path = blocks.lock_path(3)
+        assert path.parent == tmp_path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        assert not blocks.is_free(3)
+    finally:
+        os.close(fd)
+    assert blocks.is_free(3)

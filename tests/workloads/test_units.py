@@ -200,3 +200,19 @@ def test_restart_policy_exit_codes_and_kubelet_words() -> None:
     assert restarts.backoff_event("ratings", "p", "default", "u") == (
         "Back-off restarting failed container ratings in pod p_default(u)"
     )
+
+
+def test_pilot_agent_outside_istio_proxy_says_why_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its error goes where a shell's `2>` and `kubectl exec`'s error stream expect it, not into
+    # the output a script would parse.
+    from istiotui.local.workloads import pilot_agent
+
+    monkeypatch.delenv("POD_NAME", raising=False)
+    monkeypatch.delenv("POD_NAMESPACE", raising=False)
+    code = pilot_agent.main(["--admin", "http://127.0.0.1:1", "request", "GET", "stats"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert "POD_NAME and POD_NAMESPACE are not set" in err

@@ -254,6 +254,13 @@ def _external(ctx: Context, host: str, svc: Service, number: int) -> tuple[str, 
     return address, port if (len(svc.ports) == 1 or port == number) else number
 
 
+def no_limits() -> dict[str, Any]:
+    """Circuit breakers that limit nothing (Envoy's defaults would cap at 1024): what a
+    cluster of the cluster's own plumbing (inbound, the node's kube-proxy) gets."""
+    limits = ("max_connections", "max_pending_requests", "max_requests", "max_retries")
+    return {"thresholds": [dict.fromkeys(limits, MAX_UINT32)]}
+
+
 def _circuit_breakers(pool: dict[str, Any]) -> dict[str, Any]:
     tcp, http = pool.get("tcp") or {}, pool.get("http") or {}
 

@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from istiotui.local.addresses import bind_port, sidecar_ip
-from istiotui.local.pilot.clusters import MAX_UINT32, Context, pod_port
+from istiotui.local.pilot.clusters import Context, no_limits, pod_port
 from istiotui.local.pilot.filters import HEALTH_PORT, http_connection_manager, listener, tcp_proxy
 from istiotui.local.pilot.model import Pod, selects
 from istiotui.local.pilot.names import METADATA_NS, istio_cluster, scoped
@@ -63,14 +63,12 @@ def inbound_clusters(ctx: Context, pod: Pod) -> list[dict[str, Any]]:
             "endpoint": {"address": {"socket_address": where}},
             "metadata": {"filter_metadata": {METADATA_NS: {"address": f"{pod.ip}:{port}"}}},
         }
-        limits = {"max_connections": MAX_UINT32, "max_pending_requests": MAX_UINT32,
-                  "max_requests": MAX_UINT32, "max_retries": MAX_UINT32}  # fmt: skip
         out.append(
             {
                 "name": name,
                 "type": "STATIC",
                 "connect_timeout": "10s",
-                "circuit_breakers": {"thresholds": [limits]},
+                "circuit_breakers": no_limits(),
                 "upstream_bind_config": {
                     "source_address": {"address": INBOUND_SOURCE, "port_value": 0}
                 },

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from istiotui.local.addresses import UNRESOLVED_HEADER, bind_port, node_ip
-from istiotui.local.pilot.clusters import MAX_UINT32, Context, endpoints
+from istiotui.local.pilot.clusters import Context, endpoints, no_limits
 from istiotui.local.pilot.filters import HEALTH_PORT, listener, tcp_proxy
 from istiotui.local.pilot.listeners import mesh_ports, service_domains
 from istiotui.local.pilot.model import PilotError, Pod, Service
@@ -36,18 +36,12 @@ def node_cluster(port: int, host: str) -> str:
 
 def _cluster(name: str, found: list[dict[str, Any]], source: str) -> dict[str, Any]:
     # kube-proxy balances connections, not requests, and limits nothing.
-    limits = {
-        "max_connections": MAX_UINT32,
-        "max_pending_requests": MAX_UINT32,
-        "max_requests": MAX_UINT32,
-        "max_retries": MAX_UINT32,
-    }
     return {
         "name": name,
         "type": "STATIC",
         "connect_timeout": "10s",
         "lb_policy": "ROUND_ROBIN",
-        "circuit_breakers": {"thresholds": [limits]},
+        "circuit_breakers": no_limits(),
         "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": found}]},
         # From the node address: a server-side sidecar takes it in as a caller of the pod network.
         "upstream_bind_config": {"source_address": {"address": source, "port_value": 0}},

@@ -192,7 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pod, namespace = os.environ.get("POD_NAME"), os.environ.get("POD_NAMESPACE")
     if not pod or not namespace:
-        print("Error: POD_NAME and POD_NAMESPACE are not set: run in an istio-proxy container")
+        print(
+            "Error: POD_NAME and POD_NAMESPACE are not set: run in an istio-proxy container",
+            file=sys.stderr,
+        )
         return 1
     code, text = request(args.admin, args.method, args.path, f"{pod}.{namespace}")
     (sys.stdout if code == 0 else sys.stderr).write(text)

@@ -60,6 +60,9 @@ class Zygote:
         self._children: dict[int, ForkedProcess] = {}
         self._early: dict[int, int] = {}  # exits read before the fork's answer was handled
         self._lock = asyncio.Lock()
+        # Watchers of forks whose parent died: held here, as the loop keeps only a weak
+        # reference to a task and one collected midway would never report its fork's exit.
+        self._orphans: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> bool:
@@ -107,7 +110,9 @@ class Zygote:
             # Its forks were told SIGTERM as it ended; nobody will report their exits now.
             orphans, self._children = self._children, {}
             for child in orphans.values():
-                asyncio.get_running_loop().create_task(_watch_orphan(child))
+                task = asyncio.get_running_loop().create_task(_watch_orphan(child))
+                self._orphans.add(task)
+                task.add_done_callback(self._orphans.discard)
 
     async def fork(
         self, module: str, args: Sequence[str], env: Mapping[str, str], log: Path
