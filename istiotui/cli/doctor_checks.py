@@ -185,15 +185,20 @@ def bubblewrap() -> Check:
     return Check("bubblewrap", "local", True, f"{path} (exec runs sandboxed)", None, True)
 
 
-def vagrant() -> Check:
-    fix = "install Vagrant (https://developer.hashicorp.com/vagrant/install), see docs/vms.md"
-    path = shutil.which("vagrant")
+def _version_check(name: str, group: str, exe: str, fix: str, prefix: str = "") -> Check:
+    """A tool found on PATH whose `--version` answers (without `prefix`), else how to get it."""
+    path = shutil.which(exe)
     if path is None:
-        return Check("vagrant", "vms", False, "not on PATH", fix)
+        return Check(name, group, False, f"{exe} not on PATH", fix)
     out = _run([path, "--version"])
     if out is None:
-        return Check("vagrant", "vms", False, f"{path} does not run", fix)
-    return Check("vagrant", "vms", True, f"{out.removeprefix('Vagrant ')} ({path})")
+        return Check(name, group, False, f"{path} does not run", fix)
+    return Check(name, group, True, f"{out.removeprefix(prefix)} ({path})")
+
+
+def vagrant() -> Check:
+    fix = "install Vagrant (https://developer.hashicorp.com/vagrant/install), see docs/vms.md"
+    return _version_check("vagrant", "vms", "vagrant", fix, prefix="Vagrant ")
 
 
 def provider() -> Check:
@@ -207,10 +212,4 @@ def provider() -> Check:
             f"{chosen} (VAGRANT_DEFAULT_PROVIDER; the lab is written for virtualbox)",
         )
     fix = "install VirtualBox ≥ 6.1.28 (https://www.virtualbox.org/wiki/Downloads), docs/vms.md"
-    path = shutil.which("VBoxManage")
-    if path is None:
-        return Check("virtualbox", "vms", False, "VBoxManage not on PATH", fix)
-    out = _run([path, "--version"])
-    if out is None:
-        return Check("virtualbox", "vms", False, f"{path} does not run", fix)
-    return Check("virtualbox", "vms", True, f"{out} ({path})")
+    return _version_check("virtualbox", "vms", "VBoxManage", fix)
