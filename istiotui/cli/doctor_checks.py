@@ -92,6 +92,7 @@ def _kubeconfig_exists() -> bool:
 def _istio(api_client: object) -> Check:
     from istiotui.cluster.errors import ClusterError
     from istiotui.cluster.objects import Objects
+    from istiotui.lab.istioctl import version_of
 
     fix = "the lab's section 1 installs it (istiotui lab list: istio-install-minimal)"
     try:
@@ -104,7 +105,7 @@ def _istio(api_client: object) -> Check:
         "containers"
     ) or [{}]
     image = str(containers[0].get("image", ""))
-    version = image.rpartition(":")[2] if ":" in image else "unknown"
+    version = version_of(istiod) or "unknown"  # a registry's `host:port/` is not a tag
     return Check("istio", "cluster", True, f"istiod {version} ({image})", None, True)
 
 
