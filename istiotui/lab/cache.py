@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import istiotui
+from istiotui import settings
 from istiotui.lab.model import Lab
 from istiotui.lab.paths import istio_manifests_dir, scenarios_dir
 
@@ -30,8 +31,14 @@ CODE = (_PACKAGE / "lab", _PACKAGE / "mesh")
 FILE_NAME = "lab.pickle"
 
 
-def load_lab_cached(cache_dir: Path) -> Lab:
-    """The lab, from `cache_dir` when its copy is current, else loaded (and stored there)."""
+def default_dir() -> Path:
+    return settings.state_root() / "cache"
+
+
+def load_lab_cached(cache_dir: Path | None = None) -> Lab:
+    """The lab, from `cache_dir` (default: the state folder's) when its copy is current, else
+    loaded (and stored there)."""
+    cache_dir = default_dir() if cache_dir is None else cache_dir
     root = scenarios_dir().resolve()
     istio = istio_manifests_dir(root).resolve()
     key = fingerprint(root, istio)
