@@ -23,11 +23,12 @@ def autocomplete(parser: argparse.ArgumentParser) -> None:
 
 def complete_step_ids(parsed_args: argparse.Namespace | None = None, **_: Any) -> dict[str, str]:
     """The lab's step ids in the lab's order, each with its title (zsh shows it beside)."""
+    from istiotui.lab.cache import load_lab_cached  # each Tab: the app's copy, not a fresh load
+    from istiotui.lab.errors import LoaderError
     from istiotui.lab.i18n import choose_lang
-    from istiotui.lab.loader import LoaderError, load_lab
 
     try:
-        lab = load_lab()
+        lab = load_lab_cached()
     except LoaderError:
         return {}  # completion says nothing rather than print the lab's problems mid-line
     lang = choose_lang(getattr(parsed_args, "lang", None))

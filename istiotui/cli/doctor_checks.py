@@ -92,6 +92,7 @@ def _kubeconfig_exists() -> bool:
 def _istio(api_client: object) -> Check:
     from istiotui.cluster.errors import ClusterError
     from istiotui.cluster.objects import Objects
+    from istiotui.lab.istioctl import version_of
 
     fix = "the lab's section 1 installs it (istiotui lab list: istio-install-minimal)"
     try:
@@ -104,7 +105,7 @@ def _istio(api_client: object) -> Check:
         "containers"
     ) or [{}]
     image = str(containers[0].get("image", ""))
-    version = image.rpartition(":")[2] if ":" in image else "unknown"
+    version = version_of(istiod) or "unknown"  # a registry's `host:port/` is not a tag
     return Check("istio", "cluster", True, f"istiod {version} ({image})", None, True)
 
 
@@ -185,15 +186,20 @@ def bubblewrap() -> Check:
     return Check("bubblewrap", "local", True, f"{path} (exec runs sandboxed)", None, True)
 
 
-def vagrant() -> Check:
-    fix = "install Vagrant (https://developer.hashicorp.com/vagrant/install), see docs/vms.md"
-    path = shutil.which("vagrant")
+def _version_check(name: str, group: str, exe: str, fix: str, prefix: str = "") -> Check:
+    """A tool found on PATH whose `--version` answers (without `prefix`), else how to get it."""
+    path = shutil.which(exe)
     if path is None:
-        return Check("vagrant", "vms", False, "not on PATH", fix)
+        return Check(name, group, False, f"{exe} not on PATH", fix)
     out = _run([path, "--version"])
     if out is None:
-        return Check("vagrant", "vms", False, f"{path} does not run", fix)
-    return Check("vagrant", "vms", True, f"{out.removeprefix('Vagrant ')} ({path})")
+        return Check(name, group, False, f"{path} does not run", fix)
+    return Check(name, group, True, f"{out.removeprefix(prefix)} ({path})")
+
+
+def vagrant() -> Check:
+    fix = "install Vagrant (https://developer.hashicorp.com/vagrant/install), see docs/vms.md"
+    return _version_check("vagrant", "vms", "vagrant", fix, prefix="Vagrant ")
 
 
 def provider() -> Check:
@@ -207,10 +213,4 @@ def provider() -> Check:
             f"{chosen} (VAGRANT_DEFAULT_PROVIDER; the lab is written for virtualbox)",
         )
     fix = "install VirtualBox ≥ 6.1.28 (https://www.virtualbox.org/wiki/Downloads), docs/vms.md"
-    path = shutil.which("VBoxManage")
-    if path is None:
-        return Check("virtualbox", "vms", False, "VBoxManage not on PATH", fix)
-    out = _run([path, "--version"])
-    if out is None:
-        return Check("virtualbox", "vms", False, f"{path} does not run", fix)
-    return Check("virtualbox", "vms", True, f"{out} ({path})")
+    return _version_check("virtualbox", "vms", "VBoxManage", fix)

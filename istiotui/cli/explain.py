@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from istiotui.cli import exit_codes
 from istiotui.cli.flags import CLUSTER_FLAGS, add_cluster_flags, takes
 from istiotui.cli.output import add_output_flag, document, emit, wants_data
-
-if TYPE_CHECKING:
-    pass
 
 PROG = "istiotui explain"
 

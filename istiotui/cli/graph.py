@@ -75,15 +75,15 @@ def run(args: argparse.Namespace) -> int:
         session.close()
     if wants_data(args):
         emit(graph_data(graph, args.namespace), args.output)
-        return 0
+        return exit_codes.OK
     print(f"source: {graph.source} · {graph.proxies} proxies · counts since each proxy started",
           file=sys.stderr)  # fmt: skip
     if not graph.edges:
         where = f" in namespace {args.namespace}" if args.namespace else ""
         print(f"No traffic{where} yet: the proxies have counted no requests.")
-        return 0
+        return exit_codes.OK
     print(table(graph))
-    return 0
+    return exit_codes.OK
 
 
 def graph_data(graph: Graph, namespace: str | None) -> dict[str, Any]:

@@ -82,14 +82,13 @@ def _resume_collector() -> None:
 
 
 def _start(args: argparse.Namespace, ending: Ending, app_box: list) -> int:
-    from istiotui import settings
     from istiotui.lab.cache import load_lab_cached
     from istiotui.lab.errors import LoaderError
     from istiotui.lab.i18n import choose_lang
     from istiotui.ui.app import IstioTui  # Textual is only imported for the full-screen app
 
     try:
-        lab = load_lab_cached(settings.state_root() / "cache")
+        lab = load_lab_cached()
     except LoaderError as exc:
         print(f"istiotui: the lab does not load:\n{exc}", file=sys.stderr)
         return exit_codes.LAB_INVALID

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 from istiotui.cli import exit_codes
 from istiotui.cli.output import document, emit, wants_data
 from istiotui.cli.session import open_for, where
+from istiotui.cluster.errors import ClusterError
 from istiotui.lab import model as m
 from istiotui.lab.catchup import CatchUp
 from istiotui.lab.effects import StepCatchUp
@@ -127,7 +128,9 @@ def _verify(
                 verify_step(step, session.vantages, session.count_log_lines, proxies=session)
             )
             done.add(step.id)
-        except (StepFailed, VantageUnavailable, OSError) as exc:
+        # ClusterError: reading the proxies' statistics (an exec the pod refused) ends this step,
+        # as in the app, never the run.
+        except (StepFailed, VantageUnavailable, ClusterError, OSError) as exc:
             rows.append(Row(step.id, "error", time.monotonic() - t0, str(exc)))
             say(f"  ✗ {step.id}: {exc}")
             continue

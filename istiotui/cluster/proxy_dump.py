@@ -25,7 +25,7 @@ ISTIOD_CONTAINER = "discovery"
 SYNCZ_PATH = "/debug/syncz"
 
 
-def _request(
+def exec_request(
     api_client: client.ApiClient,
     namespace: str,
     pod: str,
@@ -47,7 +47,7 @@ def exec_config_dump(
 ) -> dict[str, Any]:
     """The dump as JSON; ClusterError says why there is none (no sidecar, agent refused…)."""
     argv = ["pilot-agent", "request", "GET", DUMP_PATH]
-    text = _request(api_client, namespace, pod, PROXY_CONTAINER, argv, timeout)
+    text = exec_request(api_client, namespace, pod, PROXY_CONTAINER, argv, timeout)
     where = f"pod {namespace}/{pod}: pilot-agent request GET {DUMP_PATH}"
     try:
         data = json.loads(text)
@@ -63,4 +63,4 @@ def exec_syncz(
 ) -> str:
     """istiod's `/debug/syncz` answer (JSON text, parsed by mesh/proxy_sync.py)."""
     argv = ["pilot-discovery", "request", "GET", SYNCZ_PATH]
-    return _request(api_client, namespace, pod, ISTIOD_CONTAINER, argv, timeout)
+    return exec_request(api_client, namespace, pod, ISTIOD_CONTAINER, argv, timeout)

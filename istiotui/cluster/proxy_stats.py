@@ -30,13 +30,12 @@ from typing import Any, Protocol
 
 from kubernetes import client
 
-from istiotui.cluster import exec as pod_exec
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.objects import Objects
+from istiotui.cluster.proxy_dump import PROXY_CONTAINER, exec_request
 from istiotui.mesh import access_log, envoy_stats, istio_metrics, traffic_graph
 from istiotui.mesh.traffic_graph import Graph
 
-PROXY_CONTAINER = "istio-proxy"
 # Only the outbound clusters' statistics, and only those that counted something.
 STATS_PATH = "stats?usedonly&filter=" + urllib.parse.quote(r"outbound\|")
 PROMETHEUS_PATH = "stats/prometheus?usedonly"
@@ -61,12 +60,7 @@ def pilot_agent(api_client: client.ApiClient, pod: Mapping[str, Any], path: str)
     """`kubectl exec POD -c istio-proxy -- pilot-agent request GET PATH`'s output."""
     meta = pod["metadata"]
     argv = ["pilot-agent", "request", "GET", path]
-    done = pod_exec.run(api_client, meta["namespace"], meta["name"], argv, PROXY_CONTAINER,
-                        timeout=30.0)  # fmt: skip
-    if done.code != 0:
-        where = f"pod {meta['namespace']}/{meta['name']}"
-        raise ClusterError(f"{where}: pilot-agent request GET {path}: {done.stderr.strip()}")
-    return done.stdout
+    return exec_request(api_client, meta["namespace"], meta["name"], PROXY_CONTAINER, argv, 30.0)
 
 
 Mirrors = dict[str | None, set[str]]

@@ -2,7 +2,7 @@
 
 Loading and checking `scenarios/` (YAML, schema, manifests) takes 30–50 ms; reading the checked
 `Lab` back takes 2 ms. The copy is used only while nothing it was made from has changed: every
-file under the scenarios and Istio manifests directories and the lab package's own code (name,
+file under the scenarios and Istio manifests directories and the code the lab is built with (name,
 size and modification time of each), istiotui's version and Python's. Anything else — no copy, a
 stale or unreadable one, a directory that cannot be written — loads the lab as `load_lab` does,
 with the same errors: an invalid lab is never stored, so it is reported on every start.
@@ -19,15 +19,26 @@ import tempfile
 from pathlib import Path
 
 import istiotui
+from istiotui import settings
 from istiotui.lab.model import Lab
 from istiotui.lab.paths import istio_manifests_dir, scenarios_dir
 
-_CODE = Path(__file__).resolve().parent  # the loader, schema and model: a change makes a new Lab
+_PACKAGE = Path(__file__).resolve().parent.parent
+# The code a loaded Lab depends on: the loader, schema and model (lab/) and the mesh tables they
+# check manifests and durations with (mesh/kinds, mesh/durations). A git pull that changes one
+# of them keeps istiotui's version, so their files are part of the key.
+CODE = (_PACKAGE / "lab", _PACKAGE / "mesh")
 FILE_NAME = "lab.pickle"
 
 
-def load_lab_cached(cache_dir: Path) -> Lab:
-    """The lab, from `cache_dir` when its copy is current, else loaded (and stored there)."""
+def default_dir() -> Path:
+    return settings.state_root() / "cache"
+
+
+def load_lab_cached(cache_dir: Path | None = None) -> Lab:
+    """The lab, from `cache_dir` (default: the state folder's) when its copy is current, else
+    loaded (and stored there)."""
+    cache_dir = default_dir() if cache_dir is None else cache_dir
     root = scenarios_dir().resolve()
     istio = istio_manifests_dir(root).resolve()
     key = fingerprint(root, istio)
@@ -47,7 +58,7 @@ def load_lab_cached(cache_dir: Path) -> Lab:
 
 def fingerprint(*roots: Path) -> str:
     digest = hashlib.sha256(f"{istiotui.__version__} {sys.version}".encode())
-    for root in (*roots, _CODE):
+    for root in (*roots, *CODE):
         for entry in sorted(_files(root)):
             digest.update(entry.encode())
     return digest.hexdigest()

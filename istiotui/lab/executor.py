@@ -134,9 +134,15 @@ class Executor:
             watcher = threading.Thread(target=self._stop_on_cancel, args=(proc,), daemon=True)
             watcher.start()
             assert proc.stdout is not None
-            for line in proc.stdout:
-                self.progress(line.rstrip())
-            proc.wait()
+            try:
+                for line in proc.stdout:
+                    self.progress(line.rstrip())
+                proc.wait()
+            except BaseException:
+                # Ctrl-C or a signal's SystemExit here: istioctl's own session never saw it, and
+                # Popen's exit would leave it installing on its own.
+                process_group.stop(proc, grace=5.0)
+                raise
         if self.cancelled.is_set():
             raise StepFailed(f"istioctl {' '.join(args)}: cancelled")
         if proc.returncode:

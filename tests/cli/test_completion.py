@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from istiotui.lab.cache import FILE_NAME
 from istiotui.lab.loader import load_lab
 
 BIN = str(Path(sys.executable).parent)  # where the venv put the `istiotui` script
@@ -80,6 +81,8 @@ def test_bash_completes_step_ids(env: dict[str, str]) -> None:
     assert bash_complete(env, "istiotui lab show routing-") == routing
     assert bash_complete(env, "istiotui verify --local shift-50") == ["shift-50-v3"]
     assert bash_complete(env, "istiotui --step fault-ab") == ["fault-abort-jason"]
+    # Read from the copy the app keeps (a Tab must not load and check the lab each time).
+    assert (Path(env["ISTIOTUI_STATE_DIR"]) / "cache" / FILE_NAME).is_file()
 
 
 def test_bash_completes_contexts_from_the_kubeconfig(env: dict[str, str], tmp_path: Path) -> None:

@@ -109,6 +109,18 @@ def test_one_release_for_the_lab_and_the_local_cluster(lab: m.Lab) -> None:
     assert any(f"istio-{ISTIO_VERSION}/bin" in c for c in download.commands)
 
 
+def test_an_images_release_is_its_tag_never_a_registrys_port() -> None:
+    def deployment(*images: str) -> dict:
+        containers = [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]
+        return {"spec": {"template": {"spec": {"containers": containers}}}}
+
+    assert istioctl.version_of(deployment("docker.io/istio/pilot:1.24.0")) == "1.24.0"
+    assert istioctl.version_of(deployment("registry.local:5000/istio/pilot:1.23.2")) == "1.23.2"
+    assert istioctl.version_of(deployment("registry.local:5000/istio/pilot")) is None
+    assert istioctl.version_of(deployment("pilot", "gcr.io/istio/proxyv2:1.22.1")) == "1.22.1"
+    assert istioctl.version_of({"spec": {}}) is None
+
+
 def test_a_context_not_named_as_the_local_one_is_a_real_cluster() -> None:
     assert kind_of("istiotui-local") == ClusterKind.LOCAL
     for other in ("lab-master", "kubernetes-admin@kubernetes", "istiotui-local-2", ""):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from istiotui.lab.cache import FILE_NAME, load_lab_cached
+from istiotui.lab.cache import CODE, FILE_NAME, load_lab_cached
 from istiotui.lab.errors import LoaderError
 from istiotui.lab.loader import load_lab
 from istiotui.lab.model import Text
@@ -81,3 +83,21 @@ def test_an_unreadable_copy_is_replaced(lab_env: Path, tmp_path: Path) -> None:
     assert load_lab_cached(cache) == load_lab(lab_env)
     assert load_lab_cached(cache) == load_lab(lab_env)
     assert (cache / FILE_NAME).read_bytes() != b"not a pickle at all"
+
+
+def test_the_key_covers_all_the_code_the_loader_runs() -> None:
+    # In a fresh interpreter: which istiotui modules loading the lab imports. Each must be under
+    # a folder the key reads, or a change to it would keep an outdated copy in use. istiotui's
+    # __init__ is its version (in the key) and settings only says where the lab is (its paths
+    # are in the key).
+    probe = (
+        "import sys, istiotui.lab.loader\n"
+        "for name, mod in sorted(sys.modules.items()):\n"
+        "    if name.startswith('istiotui.') and name != 'istiotui.settings':\n"
+        "        print(mod.__file__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    files = [Path(line).resolve() for line in done.stdout.splitlines()]
+    assert any(f.parent.name == "mesh" for f in files)  # the loader does use mesh's tables
+    uncovered = [f for f in files if not any(f.is_relative_to(root) for root in CODE)]
+    assert uncovered == []
