@@ -442,11 +442,8 @@ class IstioTui(App):
         self.store.apply(event.events)
         if any(e.kind == "Deployment" for e in event.events):
             # istiod installed (or upgraded, or removed) while the app runs: the header follows.
-            deployments = [
-                o for (kind, ns, _), o in self.store.objects.items()
-                if kind == "Deployment" and ns == "istio-system"
-            ]  # fmt: skip
-            found = istio_version(deployments)
+            # The store's namespace index: not a walk over every object on each such event.
+            found = istio_version(self.store.of_kind("Deployment", "istio-system"))
             if found != self.info.istio and (found or "Deployment" in self.store.synced):
                 self.info.istio = found
                 self.main_screen.show_status()
