@@ -140,7 +140,7 @@ class GraphScreen(Screen[None]):
             text, severity = f"Kiali: {self.kiali()}", "information"
         except Exception as exc:  # not installed (the message says what instead), no pod, …
             text, severity = str(exc), "warning"
-        self.app.call_from_thread(self.notify, text, severity=severity, timeout=15)
+        self.app.call_from_thread(self.notify, text, severity=severity, timeout=15, markup=False)
 
     def action_move(self, step: int) -> None:
         table = self.query_one(GraphTable)
