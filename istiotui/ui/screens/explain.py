@@ -172,13 +172,11 @@ def proxy_ref(session: Session, target: ExplainTarget) -> tuple[str | None, str]
 
 def open_explain(app: IstioTui) -> None:
     """`x`: explain from the pod selected in the tree, else the current step's first probe."""
-    from istiotui.ui.widgets.resource_tree import ResourceTree
-
     if app.backend is None:
         app.notify("Not connected to a cluster yet", severity="warning")
         return
     session = app.backend.session
-    key = app.main_screen.query_one(ResourceTree).selected_key
+    key = app.main_screen.selected()
     probe = app.step.probes[0] if app.step.probes else None
     if key is not None and key[0] == "Pod":
         # The step's in-mesh probe gives a URL worth starting from; an ingress one does not.
