@@ -214,7 +214,7 @@ class IstioTui(App):
 
     def _say_failed(self, reason: str, title: str = "") -> None:
         self.log_line(f"✗ {reason}")
-        self.notify(reason, title=title, severity="error")
+        self.notify(reason, title=title, severity="error", markup=False)  # their words
 
     def _set_state(self, step_id: str, state: StepState) -> None:
         self.progress.states[step_id] = state
@@ -411,7 +411,7 @@ class IstioTui(App):
         self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
         for note in event.notes:
             self.log_line(note)
-            self.notify(note, severity="warning", timeout=15)
+            self.notify(note, severity="warning", timeout=15, markup=False)
         self.notes_shown = True
         self.main_screen.refresh_views()
 
@@ -423,7 +423,7 @@ class IstioTui(App):
     def on_cluster_lost(self, event: msg.ClusterLost) -> None:
         if self.info.state == "connected":
             self.info.state, self.info.reason = "lost", event.reason
-            self.notify(event.reason, title=t("lost", self.lang), severity="error")
+            self.notify(event.reason, title=t("lost", self.lang), severity="error", markup=False)
             self.main_screen.show_status()
 
     def on_cluster_restored(self, _: msg.ClusterRestored) -> None:
@@ -442,11 +442,8 @@ class IstioTui(App):
         self.store.apply(event.events)
         if any(e.kind == "Deployment" for e in event.events):
             # istiod installed (or upgraded, or removed) while the app runs: the header follows.
-            deployments = [
-                o for (kind, ns, _), o in self.store.objects.items()
-                if kind == "Deployment" and ns == "istio-system"
-            ]  # fmt: skip
-            found = istio_version(deployments)
+            # The store's namespace index: not a walk over every object on each such event.
+            found = istio_version(self.store.of_kind("Deployment", "istio-system"))
             if found != self.info.istio and (found or "Deployment" in self.store.synced):
                 self.info.istio = found
                 self.main_screen.show_status()
@@ -531,7 +528,7 @@ class IstioTui(App):
     def on_tunnel_changed(self, event: msg.TunnelChanged) -> None:
         if event.error is not None:
             self.log_line(f"✗ {event.tunnel.command}: {event.error}")
-            self.notify(event.error, severity="error")
+            self.notify(event.error, severity="error", markup=False)
         else:
             words = "tunnel_open" if event.opened else "tunnel_closed"
             self.log_line(f"{t(words, self.lang)} {event.tunnel.command}")

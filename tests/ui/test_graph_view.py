@@ -103,3 +103,28 @@ async def test_a_long_header_wraps_at_80_columns_instead_of_being_cut(make_app) 
         assert height > 1
         shown = " ".join(s.text.strip() for s in title.render_lines(Region(0, 0, width, height)))
         assert shown == f"Graph · ns bookinfo · {source} · 9 proxies · totals since start"
+
+
+async def test_a_failed_read_is_said_in_the_title_as_written(make_app) -> None:
+    """The reason shows as the cluster wrote it (brackets included, never taken for markup),
+    and an exception without words still says which it was."""
+    failing: list[Exception] = [ValueError("stats of [default/httpbin] [/x]: not a number")]
+
+    def fetch() -> Graph:
+        raise failing[0]  # every read, the interval's included, meets the same
+
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        screen = GraphScreen(fetch, "en")
+        await pilot.app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        title = str(screen.query_one("#graph-title").render())
+        assert title == "Graph · stats of [default/httpbin] [/x]: not a number"
+        failing[0] = TimeoutError()
+        await app.workers.wait_for_complete()  # a read begun before the change ends first
+        screen.tick()  # the next read now, not a second later
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert str(screen.query_one("#graph-title").render()) == "Graph · TimeoutError"

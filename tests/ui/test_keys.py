@@ -286,3 +286,17 @@ async def test_the_header_shows_istiods_release_once_it_is_installed(make_app) -
         app.post_message(msg.ResourcesChanged((WatchEvent("DELETED", "Deployment", istiod),)))
         await settle(pilot)
         assert "Istio ?" in plain(app.main_screen.query_one(StatusLine))
+
+
+async def test_a_failure_is_notified_as_written_even_with_brackets_in_it(make_app) -> None:
+    """A cluster's or a tool's words go into toasts as text: a `[/…]` in them is no markup."""
+    from textual.widgets._toast import Toast
+
+    reason = "cannot reach https://127.0.0.1:6443 [/healthz]: [b] connection refused"
+    app = make_app()
+    async with app.run_test(size=LARGE, notifications=True) as pilot:
+        await settle(pilot)
+        app.post_message(msg.ClusterFailed(reason))
+        await settle(pilot)
+        shown = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert any(reason in text for text in shown), shown

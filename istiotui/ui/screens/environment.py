@@ -240,7 +240,7 @@ class EnvironmentScreen(ModalScreen[None]):
             error = (done.error if done is not None else event.error) or "?"
             line = t("env_failed", self.lang, command=command, error=error)
             self.draw_progress(fraction, f"[red]✗ {escape(line)}[/]")
-            self.notify(error, title=f"vagrant {event.action}", severity="error")
+            self.notify(error, title=f"vagrant {event.action}", severity="error", markup=False)
         self.query_one(VmLog).note(line)
         if self.open_lab is not None:
             self.read_status()  # the action changed the machines' states

@@ -102,21 +102,33 @@ class ExplainScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="explain-proxy")
     def action_proxy_config(self) -> None:
         """The Proxies screen on the proxy the request leaves from."""
-        from istiotui.ui.screens.proxies import ProxyScreen
-
         ref, why = proxy_ref(self.session, self.target)
         if ref is None:
-            self.app.call_from_thread(self.query_one("#explain-out", Static).update, why)
-            return
-        lang = getattr(self.app, "lang", "en")
-        self.app.call_from_thread(self.app.push_screen, ProxyScreen(self.session, lang, ref))
+            self.app.call_from_thread(self.show_out, why)
+        else:
+            self.app.call_from_thread(self._open_proxies, ref)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _open_proxies(self, ref: str) -> None:
+        from istiotui.ui.screens.proxies import ProxyScreen
+
+        if self.is_attached:  # not over whatever is shown once Esc closed this one
+            lang = getattr(self.app, "lang", "en")
+            self.app.push_screen(ProxyScreen(self.session, lang, ref))
+
     def run_explain(self, send_too: bool) -> None:
+        # The fields are read here, on the event loop: widgets are not for the worker's thread.
         url = self.query_one("#explain-url", Input).value.strip()
         headers = parse_header_line(self.query_one("#explain-headers", Input).value)
+        self._explain(url, headers, send_too)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _explain(self, url: str, headers: dict[str, str], send_too: bool) -> None:
         text = explained_text(self.session, self.lab, self.target, url, headers, send_too)
-        self.app.call_from_thread(self.query_one("#explain-out", Static).update, text)
+        self.app.call_from_thread(self.show_out, text)
+
+    def show_out(self, text: str) -> None:
+        if self.is_attached:  # else closed while its explanation was under way
+            self.query_one("#explain-out", Static).update(text)
 
 
 def explained_text(
@@ -160,13 +172,11 @@ def proxy_ref(session: Session, target: ExplainTarget) -> tuple[str | None, str]
 
 def open_explain(app: IstioTui) -> None:
     """`x`: explain from the pod selected in the tree, else the current step's first probe."""
-    from istiotui.ui.widgets.resource_tree import ResourceTree
-
     if app.backend is None:
         app.notify("Not connected to a cluster yet", severity="warning")
         return
     session = app.backend.session
-    key = app.main_screen.query_one(ResourceTree).selected_key
+    key = app.main_screen.selected()
     probe = app.step.probes[0] if app.step.probes else None
     if key is not None and key[0] == "Pod":
         # The step's in-mesh probe gives a URL worth starting from; an ingress one does not.

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -83,7 +84,7 @@ class GraphScreen(Screen[None]):
         try:
             graph = self.fetch()
         except Exception as exc:  # the cluster went away: say so, keep the last numbers
-            self.app.call_from_thread(self.failed, str(exc))
+            self.app.call_from_thread(self.failed, str(exc) or type(exc).__name__)
             return
         finally:
             self.reading = False
@@ -109,7 +110,7 @@ class GraphScreen(Screen[None]):
         head = "[b]Grafo[/]" if es else "[b]Graph[/]"
         where = f" · ns {self.namespace}" if self.namespace else ""
         if self.error:
-            return f"{head}{where} · [red]{self.error}[/]"
+            return f"{head}{where} · [red]{escape(self.error)}[/]"  # its words, not markup
         if graph is None and self.fetch is None:
             return f"{head}{where} · " + ("sin clúster" if es else "no cluster")
         if graph is None:
@@ -139,7 +140,7 @@ class GraphScreen(Screen[None]):
             text, severity = f"Kiali: {self.kiali()}", "information"
         except Exception as exc:  # not installed (the message says what instead), no pod, …
             text, severity = str(exc), "warning"
-        self.app.call_from_thread(self.notify, text, severity=severity, timeout=15)
+        self.app.call_from_thread(self.notify, text, severity=severity, timeout=15, markup=False)
 
     def action_move(self, step: int) -> None:
         table = self.query_one(GraphTable)

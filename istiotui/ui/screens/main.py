@@ -294,18 +294,20 @@ class MainScreen(Screen):
 
         self.call_after_refresh(focus)
 
-    def _selected(self) -> tuple[str, str, str] | None:
-        """The key of the tree's object under the cursor."""
+    def selected(self) -> tuple[str, str, str] | None:
+        """The key of the tree's object under the cursor (None too while the tree is not
+        mounted yet: a key pressed before the deferred panels are filled)."""
         from istiotui.ui.widgets.resource_tree import ResourceTree
 
-        return self.query_one(ResourceTree).selected_key
+        trees = self.query(ResourceTree)
+        return trees.first().selected_key if trees else None
 
     def action_show_yaml(self) -> None:
         from istiotui.mesh.kinds import lookup
         from istiotui.ui import workers as work
 
         app = self.app
-        key = self._selected()
+        key = self.selected()
         kind = lookup(key[0]) if key else None
         if key is None or kind is None or app.backend is None:
             app.notify(t("select_object", app.lang), severity="warning")
@@ -317,7 +319,7 @@ class MainScreen(Screen):
         from istiotui.ui.screens.modals import ChooseContainer
 
         app = self.app
-        key = self._selected()
+        key = self.selected()
         pod = app.store.objects.get(key) if key else None
         if key is None or key[0] != "Pod" or pod is None or app.backend is None:
             app.notify(t("select_pod", app.lang), severity="warning")

@@ -213,11 +213,9 @@ class ProxyScreen(ModalScreen[None]):
 
 def open_proxies(app: IstioTui) -> None:
     """`o`: the selected pod's proxy configuration, else every proxy's status."""
-    from istiotui.ui.widgets.resource_tree import ResourceTree
-
     if app.backend is None:
         app.notify("Not connected to a cluster yet", severity="warning")
         return
-    key = app.main_screen.query_one(ResourceTree).selected_key if app.main_screen else None
+    key = app.main_screen.selected() if app.main_screen else None
     pod = f"{key[1]}/{key[2]}" if key is not None and key[0] == "Pod" else None
     app.push_screen(ProxyScreen(app.backend.session, app.lang, pod))
