@@ -50,7 +50,10 @@ def _open(path: Path) -> int:
 def hold(block: int) -> int | None:
     """Take `block` for the calling process: the descriptor that holds it (keep it open for as
     long as the cluster runs), or None when another process holds it."""
-    fd = _open(lock_path(block))
+    try:
+        fd = _open(lock_path(block))
+    except PermissionError:
+        return None  # another user's lock file this user cannot read (made 0600 by old versions)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -93,6 +96,13 @@ def choose(state: StateDir) -> int:
         why = f"the pods stored in {state.root} have its addresses"
     if wanted is not None:
         if not is_free(wanted):
+            path = lock_path(wanted)
+            if not os.access(path, os.R_OK):
+                raise BlockHeld(
+                    f"{describe(wanted)} cannot be checked: its lock file {path} belongs to "
+                    f"another user and is not readable ({why}); ask them (or root) to remove it, "
+                    f"or set {settings.LOCAL_BLOCK.name} to another block (0-{settings.BLOCKS - 1})"
+                )
             raise BlockHeld(
                 f"{describe(wanted)} is held by another local cluster on this machine ({why}); "
                 f"stop that cluster, or set {settings.LOCAL_BLOCK.name} to a free block "

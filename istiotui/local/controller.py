@@ -74,6 +74,11 @@ class Controller:
         # Pods whose containers are starting: each start runs beside the work queue, so pods
         # start together instead of one after the other.
         self._starting: dict[tuple[str, str], asyncio.Task[None]] = {}
+        # Pods gone from the store whose containers are still stopping (up to their grace
+        # period each), beside the work queue as the kubelet does it: stopping inline held every
+        # other change (the next Service's endpoints, the next pod) until the old pod had exited.
+        # Their IPs stay taken until then, as their processes still listen on them.
+        self._stopping: dict[tuple[str, str], tuple[asyncio.Task[None], str]] = {}
         self._warned: set[tuple[str, str]] = set()
         self._tasks: list[asyncio.Task] = []
         self._idle = asyncio.Event()
@@ -95,6 +100,10 @@ class Controller:
         for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
+        # Stops under way finish (each has its grace period); cancelled half-way they would
+        # leave processes the runtime no longer knows about.
+        if self._stopping:
+            await asyncio.wait([task for task, _ in self._stopping.values()])
         await self.runtime.close()
         self._started.clear()
 
@@ -157,7 +166,7 @@ class Controller:
             self._maybe_idle()
 
     def _maybe_idle(self) -> None:
-        if self._queue.empty() and not self._starting:
+        if self._queue.empty() and not self._starting and not self._stopping:
             self._idle.set()
 
     def proxies_live(self, ips: frozenset[str]) -> None:
@@ -194,9 +203,14 @@ class Controller:
                 self.store.delete(POD, ns, p["metadata"]["name"])
             return
         uid = deploy["metadata"]["uid"]
-        owned = [
-            p for p in owned if any(r.get("uid") == uid for r in p["metadata"]["ownerReferences"])
+        # Pods of an earlier Deployment of this name (deleted and created again before this
+        # ran) have no owner left: the garbage collector's, deleted like the owner's own.
+        orphans = [
+            p for p in owned if all(r.get("uid") != uid for r in p["metadata"]["ownerReferences"])
         ]
+        for p in orphans:
+            self.store.delete(POD, ns, p["metadata"]["name"])
+        owned = [p for p in owned if p not in orphans]
         template = deploy["spec"].get("template", {})
         thash = template_hash(ns, name, template)
         rs_name = f"{name}-{thash}"
@@ -300,13 +314,13 @@ class Controller:
             last = self._started.pop(key, None)
             self._warned.discard(key)
             if last is not None:
-                await self.runtime.stop(last)
+                self._stop_later(key, last)
             return
         if key in self._starting:
             return  # the start reconciles the pod again when it ends
         if key in self._started:
             if self._started[key]["metadata"]["uid"] != pod["metadata"]["uid"]:
-                await self.runtime.stop(self._started.pop(key))
+                self._stop_later(key, self._started.pop(key))
             else:
                 self._write_status(pod)
                 return
@@ -323,10 +337,38 @@ class Controller:
         self._idle.clear()
         self._starting[key] = asyncio.create_task(self._start(pod), name=f"start {ns}/{name}")
 
+    def _stop_later(self, key: tuple[str, str], pod: dict) -> None:
+        before = self._stopping.get(key)
+        ip = (pod.get("status") or {}).get("podIP", "")
+
+        async def stop() -> None:
+            if before is not None:  # the same name deleted twice: one stop after the other
+                await asyncio.wait([before[0]])
+            try:
+                await self.runtime.stop(pod)
+            except Exception:
+                log.exception("stopping pod %s/%s", *key)
+
+        self._idle.clear()
+        task = asyncio.create_task(stop(), name=f"stop {key[0]}/{key[1]}")
+        self._stopping[key] = (task, ip)
+
+        def done(_: asyncio.Task[None]) -> None:
+            if self._stopping.get(key, (None, ""))[0] is task:
+                del self._stopping[key]
+            self._maybe_idle()
+
+        task.add_done_callback(done)
+
     async def _start(self, pod: dict) -> None:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         key = (ns, name)
         try:
+            # A pod of the same name (a Deployment's names are stable) may still be stopping:
+            # the runtime knows containers by pod name, so it must be gone first. `wait`, not
+            # `await`: cancelling this start must not cancel that stop.
+            if (stopping := self._stopping.get(key)) is not None:
+                await asyncio.wait([stopping[0]])
             await self.runtime.start(pod, pod["status"]["podIP"], self.logs_dir / ns / name)
         except RuntimeError as exc:
             events.record(self.store, pod, "Warning", "Failed", str(exc), "kubelet")
@@ -356,6 +398,7 @@ class Controller:
         if status.get("podIP") and pod["spec"].get("nodeName"):
             return pod
         used = {p.get("status", {}).get("podIP") for p in self.store.items(POD)}
+        used |= {ip for _, ip in self._stopping.values()}
         index = 1
         while pod_ip(index) in used:
             index += 1

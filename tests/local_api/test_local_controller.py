@@ -12,6 +12,7 @@ from istiotui.local import api_tls
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.controller import Controller
 from istiotui.local.defaulting import on_create
+from istiotui.local.runtime import NullRuntime
 from istiotui.local.state import StateDir
 from istiotui.local.store import Store
 from istiotui.local.workloads.runtime import WorkloadRuntime
@@ -135,4 +136,106 @@ async def test_a_pod_relabelled_leaves_one_service_for_another(tmp_path: Path) -
         assert addresses("blue") == [] and addresses("green") == ["p"]
         assert addresses("other") == []
     finally:
+        await controller.stop()
+
+
+class _SlowToStop(NullRuntime):
+    """Pods stop only when the test opens the gate, as a container inside its grace period."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.starts: list[str] = []
+
+    async def start(self, pod: dict, pod_ip: str, log_dir: Path) -> None:
+        self.starts.append(pod["metadata"]["name"])
+        await super().start(pod, pod_ip, log_dir)
+
+    async def stop(self, pod: dict) -> None:
+        await self.gate.wait()
+        await super().stop(pod)
+
+
+async def test_a_pod_still_stopping_holds_up_nothing_but_its_own_name(tmp_path: Path) -> None:
+    """The lab deletes httpbin-v1/v2 and applies httpbin.yaml at once: while the old pods stop,
+    the Service already lists only the new pod (on an address of its own), and a pod re-created
+    under a stopping pod's name starts only once that one is gone."""
+    svc_kind, eps_kind = by_kind("", "Service"), by_kind("", "Endpoints")
+    assert svc_kind and eps_kind and POD and DEPLOY
+    store = Store()
+    runtime = _SlowToStop()
+    runtime.gate.set()
+    controller = Controller(store, tmp_path / "logs", runtime)
+    await controller.start()
+
+    def deploy(name: str, labels: dict[str, str]) -> None:
+        body = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "httpbin", "image": "kennethreitz/httpbin"}]},
+                },
+            },
+        }
+        store.create(DEPLOY, "default", on_create(store, DEPLOY, body, "default"))
+
+    def pods() -> dict[str, str]:
+        return {
+            p["metadata"]["name"]: (p.get("status") or {}).get("podIP", "")
+            for p in store.items(POD, "default")
+        }
+
+    def ready_addresses() -> list[str]:
+        eps = store.find(eps_kind, "default", "httpbin") or {}
+        return [a["ip"] for s in eps.get("subsets") or [] for a in s.get("addresses") or []]
+
+    async def until(check, what: str) -> None:
+        async def poll() -> None:
+            while not check():
+                await asyncio.sleep(0.01)
+
+        try:
+            await asyncio.wait_for(poll(), 5)
+        except TimeoutError:
+            raise AssertionError(f"never: {what}; pods {pods()}") from None
+
+    try:
+        svc = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "httpbin", "namespace": "default"},
+            "spec": {"selector": {"app": "httpbin"}, "ports": [{"port": 8000}]},
+        }
+        store.create(svc_kind, "default", on_create(store, svc_kind, svc, "default"))
+        deploy("httpbin-v1", {"app": "httpbin", "version": "v1"})
+        deploy("httpbin-v2", {"app": "httpbin", "version": "v2"})
+        await controller.settled()
+        old_ips = set(pods().values())
+        assert len(old_ips) == 2 and all(old_ips)
+
+        runtime.gate.clear()  # from here on, no pod finishes stopping
+        store.delete(DEPLOY, "default", "httpbin-v1")
+        store.delete(DEPLOY, "default", "httpbin-v2")
+        deploy("httpbin", {"app": "httpbin"})
+        await until(lambda: len(ready_addresses()) == 1, "the Service lists the new pod alone")
+        ((new, ip),) = pods().items()
+        assert new.startswith("httpbin-") and ip not in old_ips, (new, ip, old_ips)
+        assert ready_addresses() == [ip]
+
+        # The same Deployment again: the same pod name, whose start waits for the old stop.
+        store.delete(DEPLOY, "default", "httpbin")
+        deploy("httpbin", {"app": "httpbin"})
+        await until(lambda: list(pods()) == [new], "the pod re-created under its old name")
+        await asyncio.sleep(0.2)
+        assert runtime.starts.count(new) == 1, "started while its namesake was still stopping"
+        runtime.gate.set()
+        await controller.settled()
+        assert runtime.starts.count(new) == 2
+        assert ready_addresses() == [pods()[new]]
+    finally:
+        runtime.gate.set()
         await controller.stop()

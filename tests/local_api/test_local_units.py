@@ -322,3 +322,46 @@ def test_a_block_lock_file_is_readable_by_other_users_whatever_the_umask(
     finally:
         os.close(fd)
     assert blocks.is_free(3)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as a second user")
+def test_a_lock_file_another_user_cannot_read_makes_the_block_taken_with_a_reason(
+    request: pytest.FixtureRequest,
+) -> None:
+    # Versions before 0644 lock files left them 0600: another user's `local up` got a bare
+    # PermissionError. Now that block counts as taken, and naming it says why.
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    # Under the machine's temp dir: pytest's own is root's alone, which the other user cannot
+    # even pass through (so every open there would fail, hiding what is tested).
+    shared = Path(tempfile.mkdtemp(prefix="istiotui-other-user-"))
+    shared.chmod(0o1777)
+    request.addfinalizer(lambda: shutil.rmtree(shared, ignore_errors=True))
+    (shared / "istiotui-block-3.lock").touch(mode=0o600)
+    state = shared / "state"
+    script = f"""
+import os, tempfile
+tempfile.tempdir = {str(shared)!r}
+from istiotui.local import blocks
+from istiotui.local.state import StateDir
+print(blocks.hold(3), blocks.is_free(3), blocks.is_free(4))
+os.environ["ISTIOTUI_LOCAL_BLOCK"] = "3"
+os.makedirs({str(state)!r})
+try:
+    blocks.choose(StateDir({str(state)!r}))
+except blocks.BlockHeld as exc:
+    print(exc)
+"""
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+         script],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    first, reason = out.stdout.splitlines()
+    assert first == "None False True"
+    assert "address block 3" in reason and "belongs to another user" in reason
+    assert "ISTIOTUI_LOCAL_BLOCK" in reason
