@@ -7,7 +7,8 @@ objects are analysed with the files laid over them — the state after `kubectl 
 Files that define the same object differently (Istio's samples/bookinfo/networking/) are
 analysed as alternatives, one at a time. The exit status follows istioctl's: 0 when nothing
 reaches the failure threshold, 79 when something does, 2 when a file cannot be read or a
-`--suppress` rule is malformed; 5 when the cluster does not answer (cli/exit_codes.py).
+`--suppress` rule is malformed; 1 when the cluster refuses a read; 5 when it does not answer
+(cli/exit_codes.py). Anything else is a bug, and ends as one (a traceback), not as a usage error.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     live: list[dict] = []
     offline: Offline | None = None
     from istiotui.cluster.connection import ClusterUnreachable
+    from istiotui.cluster.errors import ClusterError
+    from istiotui.local.pilot.model import PilotError
 
     try:
         if on_cluster:
@@ -99,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     except ClusterUnreachable as exc:
         print(f"istiotui analyze: {exc}", file=sys.stderr)
         return exit_codes.UNREACHABLE
-    except Exception as exc:  # the cluster layer's and the install's errors say what went wrong
+    except ClusterError as exc:  # the cluster answered, but not what was asked (a 403, …)
+        print(f"istiotui analyze: {exc}", file=sys.stderr)
+        return exit_codes.FAILED
+    except PilotError as exc:  # a malformed IstioOperator among the files: the input's fault
         print(f"istiotui analyze: {exc}", file=sys.stderr)
         return exit_codes.USAGE
     report = Report("cluster" if on_cluster else "files", Severity[args.failure_threshold.upper()])

@@ -129,3 +129,26 @@ def test_the_watcher_reports_forbidden_not_an_empty_tree(alice: client.ApiClient
         ("ADDED", "curl"),
         ("SYNCED", None),
     ]
+
+
+def test_analyze_on_a_cluster_that_refuses_the_read_says_so_and_exits_1(
+    alice: client.ApiClient, tmp_path: Path
+) -> None:
+    """A 403 is the cluster refusing what was asked (kubectl's exit 1), not a wrong command line:
+    `analyze` said 2 for any error before."""
+    import os
+    import subprocess
+    import sys
+
+    from istiotui.cli import exit_codes
+
+    kubeconfig = tmp_path / "alice.kubeconfig"
+    context = yaml.safe_load(kubeconfig.read_text())["current-context"]
+    done = subprocess.run(
+        [sys.executable, "-m", "istiotui", "analyze", "--context", context],
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == exit_codes.FAILED, done.stderr
+    assert done.stderr.startswith("istiotui analyze: ")
+    assert 'is forbidden: User "alice" cannot list resource' in done.stderr
