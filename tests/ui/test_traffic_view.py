@@ -21,11 +21,11 @@ def test_status_codes_for_circuit_breaking_and_classes_for_versions(lab) -> None
 def test_verdict_lines_quote_the_numbers(lab) -> None:
     step = lab.step("cb-fortio-c3")
     judged = [
-        Judged(step.expect[0], Verdict(True, "expected 20%–95% of 503, saw 60.0%")),
+        Judged(step.expect[0], Verdict(True, "expected 10%–95% of 503, saw 60.0%")),
         Judged(step.expect[1], Verdict(False, "on 0 of 300 (0.0%)")),
     ]
     text = verdict_text(judged, None, "en").plain
-    assert "✔ load: share of 503 between 0.2 and 0.95" in text
+    assert "✔ load: share of 503 between 0.1 and 0.95" in text
     assert "saw 60.0%" in text and "✗ load: header x-envoy-overloaded" in text
     assert text.endswith("Verdict: failed")
     assert verdict_text((), "probe jason: no pod", "es").plain.startswith("✗ probe jason")
