@@ -36,7 +36,7 @@ from istiotui.ui import learner_progress as prog
 from istiotui.ui.commands import LabCommands
 from istiotui.ui.exit_signals import ExitSignals
 from istiotui.ui.handover import Handover
-from istiotui.ui.keymap import ENV, MAIN, UiAction, bindings
+from istiotui.ui.keymap import ENV, MAIN, SHOWN_ONLY, UiAction, bindings
 from istiotui.ui.learner_progress import StepState
 from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
@@ -365,8 +365,10 @@ class IstioTui(App):
     def action_help(self) -> None:
         from istiotui.ui.screens.help import HelpScreen
 
-        bound = [b for node in (self, self.main_screen) if node for _, b in node._bindings]
-        self.push_screen(HelpScreen(self.lang, bound))
+        # The screen it is asked on too (the Graph view, the Proxies screen…): its keys first.
+        nodes = (self, self.main_screen, self.screen)
+        bound = [b for node in dict.fromkeys(nodes) if node for _, b in node._bindings]
+        self.push_screen(HelpScreen(self.lang, bound, getattr(self.screen, "KEYMAP_SCREEN", None)))
 
     def running_work(self) -> list[str]:
         """What quitting now would stop half-way: changes to the cluster, a Vagrant action."""
@@ -394,9 +396,12 @@ class IstioTui(App):
 
         self.push_screen(ConfirmQuit(", ".join(running), self.lang), answered)
 
-    def run_registry_action(self, action: UiAction) -> None:
-        """From the palette: on the main screen when the action is one of its own."""
+    def run_registry_action(self, action: UiAction, over: Screen | None = None) -> None:
+        """From the palette: on the main screen when the action is one of its own; on `over`,
+        the screen the palette was opened over, when the action is that screen's."""
         where = self.main_screen if action.screen == MAIN else None
+        if action.screen in SHOWN_ONLY and over is not None:
+            where = over
         self.call_later(self.run_action, action.action, where)
 
     # -- what the workers report ---------------------------------------------------------

@@ -8,7 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import ACTIONS, GROUP_TITLES, VIEWER
+from istiotui.ui.keymap import ACTIONS, GROUP_TITLES, SHOWN_ONLY
 
 
 class LabCommands(Provider):
@@ -21,14 +21,17 @@ class LabCommands(Provider):
         for step in app.lab.steps():
             title = step.title.get(lang)
             yield (f"{t('jump', lang)}: {title} ({step.id})", partial(app.open_step, step.id), "")
+        here = getattr(self.screen, "KEYMAP_SCREEN", None)  # the screen it was opened over
         for action in ACTIONS:
-            if action.screen == VIEWER or action.action == "command_palette":
-                continue  # keys of a viewer not open behind the palette; the palette itself
+            if action.screen in SHOWN_ONLY and action.screen != here:
+                continue  # keys of a screen (a viewer, the graph…) not open behind the palette
+            if action.action == "command_palette":
+                continue
             es, en = GROUP_TITLES[action.group]
             group = es if lang == "es" else en
             yield (
                 f"{group}: {action.description(lang)}",
-                partial(app.run_registry_action, action),
+                partial(app.run_registry_action, action, self.screen),
                 action.key_display or action.keys,
             )
 

@@ -7,9 +7,13 @@ show "Step: Apply". Descriptions are bilingual; the app picks the language at re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class UiAction:
     # Bound only by this screen (its keys mean nothing elsewhere); the palette and help list it.
     screen: str | None = None
     priority: bool = False  # before the focused widget's own use of the key
+    bar: tuple[str, str] | None = None  # (es, en): shorter words for a key bar short of room
 
     @property
     def group(self) -> str:
@@ -31,6 +36,11 @@ class UiAction:
 
     def description(self, lang: str) -> str:
         return self.es if lang == "es" else self.en
+
+    def bar_words(self, lang: str) -> str:
+        if self.bar is None:
+            return self.description(lang)
+        return self.bar[0] if lang == "es" else self.bar[1]
 
 
 GROUP_TITLES = {
@@ -41,11 +51,19 @@ GROUP_TITLES = {
     "app": ("Aplicación", "App"),
     "env": ("Entorno", "Environment"),
     "viewer": ("Visor de YAML y logs", "YAML and log viewer"),
+    "graph": ("Grafo de tráfico", "Traffic graph"),
+    "explain": ("Explicar una petición", "Explain a request"),
+    "proxies": ("Proxies", "Proxies"),
 }
 
 ENV = "environment"  # the Environment screen's name
 MAIN = "main"  # the main screen: keys for its panels
 VIEWER = "viewer"  # the YAML and log viewer
+GRAPH = "graph"  # the Graph view (`g`)
+EXPLAIN = "explain"  # the Explain screen (`x`)
+PROXIES = "proxies"  # the Proxies screen (`o`)
+# Screens whose keys act only while they are shown: the palette lists those keys over them only.
+SHOWN_ONLY = (VIEWER, GRAPH, EXPLAIN, PROXIES)
 
 ACTIONS: tuple[UiAction, ...] = (
     UiAction("step.apply", "a", "apply_step", "Aplicar", "Apply"),
@@ -68,8 +86,8 @@ ACTIONS: tuple[UiAction, ...] = (
         "copy_commands",
         "Copiar los comandos",
         "Copy the commands",
-        False,
         screen=MAIN,
+        bar=("Copiar", "Copy"),
     ),
     UiAction("view.refresh", "r", "refresh", "Refrescar", "Refresh", show=False),
     UiAction(
@@ -236,6 +254,101 @@ ACTIONS: tuple[UiAction, ...] = (
         key_display="esc",
         screen=ENV,
     ),
+    # The Graph view's keys (a full screen: `g` goes back as it came).
+    UiAction(
+        "graph.back",
+        "escape,g",
+        "app.pop_screen",
+        "Volver",
+        "Back",
+        key_display="esc",
+        screen=GRAPH,
+    ),
+    UiAction(
+        "graph.down", "j", "move(1)", "Bajar (también ↓)", "Down (also ↓)", False, screen=GRAPH
+    ),
+    UiAction("graph.up", "k", "move(-1)", "Subir (también ↑)", "Up (also ↑)", False, screen=GRAPH),
+    UiAction(
+        "graph.kiali",
+        "K",
+        "kiali",
+        "Abrir Kiali (port-forward)",
+        "Open Kiali (port-forward)",
+        screen=GRAPH,
+    ),
+    # The Explain screen's keys; in the URL and header fields Enter is the field's own (the same).
+    UiAction("explain.run", "enter", "explain", "Explicar", "Explain", screen=EXPLAIN),
+    UiAction(
+        "explain.send",
+        "ctrl+s",
+        "send",
+        "Enviarla una vez",
+        "Send it once",
+        key_display="^s",
+        screen=EXPLAIN,
+    ),
+    UiAction(
+        "explain.proxy",
+        "ctrl+o",
+        "proxy_config",
+        "La configuración de su proxy",
+        "Its proxy's configuration",
+        key_display="^o",
+        screen=EXPLAIN,
+    ),
+    UiAction(
+        "explain.close", "escape", "dismiss", "Cerrar", "Close", key_display="esc", screen=EXPLAIN
+    ),
+    # The Proxies screen's keys (Enter on a status row, the table's own, opens that proxy).
+    UiAction(
+        "proxies.close", "escape", "dismiss", "Cerrar", "Close", key_display="esc", screen=PROXIES
+    ),
+    UiAction("proxies.read", "r", "read_again", "Volver a leer", "Read again", screen=PROXIES),
+    UiAction(
+        "proxies.status",
+        "1",
+        "show_tab('status')",
+        "Pestaña Estado",
+        "Status tab",
+        False,
+        screen=PROXIES,
+    ),
+    UiAction(
+        "proxies.listeners",
+        "2",
+        "show_tab('listeners')",
+        "Pestaña Listeners",
+        "Listeners tab",
+        False,
+        screen=PROXIES,
+    ),
+    UiAction(
+        "proxies.routes",
+        "3",
+        "show_tab('routes')",
+        "Pestaña Rutas",
+        "Routes tab",
+        False,
+        screen=PROXIES,
+    ),
+    UiAction(
+        "proxies.clusters",
+        "4",
+        "show_tab('clusters')",
+        "Pestaña Clusters",
+        "Clusters tab",
+        False,
+        screen=PROXIES,
+    ),
+    UiAction(
+        "proxies.endpoints",
+        "5",
+        "show_tab('endpoints')",
+        "Pestaña Endpoints",
+        "Endpoints tab",
+        False,
+        screen=PROXIES,
+    ),
 )
 
 
@@ -257,6 +370,22 @@ def bindings(lang: str, screen: str | None = None) -> list[Binding]:
     ]
 
 
+def speak(node: DOMNode, lang: str) -> None:
+    """Puts `node`'s registry bindings in `lang` (its BINDINGS are made once, at import, in
+    English): what Textual shows of them (its keys panel, tooltips) follows the app's language."""
+    found = node._bindings.key_to_bindings  # the instance's own copy (Textual copies the class's)
+    for key, those in found.items():
+        found[key] = [_in(b, lang) for b in those]
+
+
+def _in(binding: Binding, lang: str) -> Binding:
+    if binding.id is None or binding.id not in _IDS:
+        return binding
+    a = _IDS[binding.id]
+    other = "es" if lang == "en" else "en"
+    return replace(binding, description=a.description(lang), tooltip=a.description(other))
+
+
 def screen_actions(screen: str) -> list[UiAction]:
     return [a for a in ACTIONS if a.screen == screen]
 
@@ -266,3 +395,6 @@ def by_id(action_id: str) -> UiAction:
         if a.id == action_id:
             return a
     raise KeyError(action_id)
+
+
+_IDS = {a.id: a for a in ACTIONS}

@@ -80,4 +80,4 @@ async def test_the_head_and_the_manifest_path_wrap_at_80_columns(lab: m.Lab) -> 
     # Nothing cut: the path and the pod's name are all there, folded over lines.
     assert source in "".join(line.strip() for line in shown)
     assert GATEWAY_POD in "".join(line.strip() for line in head_lines)
-    assert "Esc" in head_lines[-1]
+    assert "esc: Close" in head_lines[-1]  # the keymap's words for the screen's keys

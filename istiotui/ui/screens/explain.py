@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from istiotui.lab import model as m
+from istiotui.ui.keymap import EXPLAIN, bindings, speak
+from istiotui.ui.widgets.keybar import key_hint
 
 if TYPE_CHECKING:
     from istiotui.lab.session import Session
@@ -62,11 +64,8 @@ def parse_header_line(text: str) -> dict[str, str]:
 
 
 class ExplainScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("ctrl+s", "send", "Send once"),
-        Binding("ctrl+o", "proxy_config", "The proxy's configuration"),
-    ]
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", EXPLAIN)  # `speak` puts them in the language
+    KEYMAP_SCREEN = EXPLAIN  # the palette lists its keys over it
     # The head line and the output wrap at the dialog's edge (80 columns hold a long pod name
     # or manifest path only on two lines); long words fold rather than being cut.
     DEFAULT_CSS = """
@@ -74,15 +73,20 @@ class ExplainScreen(ModalScreen[None]):
     ExplainScreen #explain-out { width: 1fr; text-wrap: wrap; text-overflow: fold; }
     """
 
-    def __init__(self, session: Session, lab: m.Lab, target: ExplainTarget) -> None:
+    def __init__(
+        self, session: Session, lab: m.Lab, target: ExplainTarget, lang: m.Lang = "en"
+    ) -> None:
         super().__init__()
-        self.session, self.lab, self.target = session, lab, target
+        speak(self, lang)
+        self.session, self.lab, self.target, self.lang = session, lab, target, lang
 
     def compose(self) -> ComposeResult:
-        source = self.target.from_ref or "the ingress gateway"
+        es = self.lang == "es"
+        source = self.target.from_ref or ("el ingress gateway" if es else "the ingress gateway")
         with Vertical(id="dialog", classes="wide"):
-            keys = "Enter: explain · Ctrl+S: send once · Ctrl+O: proxy config · Esc"
-            yield Label(f"Explain, from {source}   [dim]{keys}[/]", id="explain-head")
+            head = "Explicar, desde" if es else "Explain, from"
+            keys = key_hint(self.lang, EXPLAIN)
+            yield Label(f"{head} {source}   [dim]{keys}[/]", id="explain-head")
             yield Input(self.target.url, id="explain-url")
             headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
             yield Input(headers, placeholder="Name: value; Name: value", id="explain-headers")
@@ -94,6 +98,10 @@ class ExplainScreen(ModalScreen[None]):
         self.run_explain(send_too=False)
 
     def on_input_submitted(self, _: Input.Submitted) -> None:
+        self.run_explain(send_too=False)
+
+    def action_explain(self) -> None:
+        """Enter outside the fields (in them it is theirs, and does the same)."""
         self.run_explain(send_too=False)
 
     def action_send(self) -> None:
@@ -188,4 +196,4 @@ def open_explain(app: IstioTui) -> None:
     else:
         app.notify("Select a pod, or open a step with a probe, to explain", severity="warning")
         return
-    app.push_screen(ExplainScreen(session, app.lab, target))
+    app.push_screen(ExplainScreen(session, app.lab, target, app.lang))

@@ -22,19 +22,17 @@ from textual.widgets import Static
 
 from istiotui.lab.model import Lang
 from istiotui.mesh.traffic_graph import Graph, rates
+from istiotui.ui.keymap import GRAPH, bindings, speak
 from istiotui.ui.widgets.graph_table import GraphTable, edge_detail
+from istiotui.ui.widgets.keybar import KeyBar
 
 REFRESH_SECONDS = 1.0
 Fetch = Callable[[], Graph]
 
 
 class GraphScreen(Screen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape,g", "app.pop_screen", "Back", id="graph.back"),
-        Binding("j", "move(1)", "Down", show=False, id="graph.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="graph.up"),
-        Binding("K", "kiali", "Kiali", show=False, id="graph.kiali"),
-    ]
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", GRAPH)  # `speak` puts them in the language
+    KEYMAP_SCREEN = GRAPH  # the palette lists its keys over it
     DEFAULT_CSS = """
     GraphScreen { layout: vertical; }
     /* wraps rather than cut: a real cluster's source or a namespace makes it longer than 80 */
@@ -52,6 +50,7 @@ class GraphScreen(Screen[None]):
         kiali: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
+        speak(self, lang)
         self.fetch, self.lang, self.namespace, self.clock = fetch, lang, namespace, clock
         self.kiali = kiali  # `istioctl dashboard kiali`: a port-forward's URL (blocks)
         self.previous: tuple[Graph, float] | None = None
@@ -64,6 +63,7 @@ class GraphScreen(Screen[None]):
             yield Static(self._title(None), id="graph-title")
             yield GraphTable(id="graph-table")
             yield Static(edge_detail(None, None, self.lang), id="graph-detail")
+        yield KeyBar(self.lang, GRAPH, id="graph-keys")
 
     def on_mount(self) -> None:
         self.query_one(GraphTable).focus()

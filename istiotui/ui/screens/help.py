@@ -20,11 +20,15 @@ from istiotui.ui.keymap import ACTIONS, GROUP_TITLES
 from istiotui.ui.widgets.keybar import key_text
 
 
-def help_rows(lang: Lang, bound: Iterable[Binding] = ()) -> list[tuple[str, str]]:
-    """(key, description) rows, a group's title before its actions, from the registry; then the
-    `bound` bindings whose keys the registry does not name (Textual's own)."""
+def help_rows(
+    lang: Lang, bound: Iterable[Binding] = (), first: str | None = None
+) -> list[tuple[str, str]]:
+    """(key, description) rows, a group's title before its actions, from the registry (the
+    `first` group first: the keys of the screen the help is asked on); then the `bound`
+    bindings whose keys the registry does not name (Textual's own)."""
     rows: list[tuple[str, str]] = []
-    for group, (es, en) in GROUP_TITLES.items():
+    groups = sorted(GROUP_TITLES.items(), key=lambda item: item[0] != first)  # stable
+    for group, (es, en) in groups:
         actions = [a for a in ACTIONS if a.group == group]
         if not actions:
             continue
@@ -45,16 +49,19 @@ def _system(key: str, bound: Iterable[Binding]) -> bool:
     return all(b.system for b in bound if b.key == key)
 
 
-def help_table(lang: Lang, bound: Iterable[Binding] = ()) -> Table:
-    """Two columns of keys side by side, so the whole list fits 80×24."""
-    rows = help_rows(lang, bound)
-    half = (len(rows) + 1) // 2
-    if rows[half - 1][0] == "":  # a group's title stays with its first key
-        half -= 1
+def help_table(lang: Lang, bound: Iterable[Binding] = (), first: str | None = None) -> Table:
+    """Two columns of keys side by side (at 80×24 the list scrolls)."""
+    rows = help_rows(lang, bound, first)
+    # The right column starts with a group's title: the one nearest the middle.
+    titles = [i for i, (key, _) in enumerate(rows) if key == "" and i > 0] or [len(rows)]
+    half = min(titles, key=lambda i: abs(i - (len(rows) + 1) / 2))
     left, right = rows[:half], rows[half:]
     table = Table(box=None, show_header=False, padding=(0, 1, 0, 0), expand=True)
-    for style in ("bold", None, "bold", None):
-        table.add_column(style=style, no_wrap=True)
+    for half_rows in (left, right):
+        # Keys whole (`esc g`); a description too long for the dialog is the one cut.
+        keys = max((len(key) for key, _ in half_rows), default=0)
+        table.add_column(style="bold", no_wrap=True, min_width=keys)
+        table.add_column(no_wrap=True)
     for one, other in zip_longest(left, right, fillvalue=("", "")):
         table.add_row(*one, *other)
     return table
@@ -63,14 +70,16 @@ def help_table(lang: Lang, bound: Iterable[Binding] = ()) -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, lang: Lang, bound: Iterable[Binding] = ()) -> None:
-        """`bound`: the bindings in force (the app's, the main screen's)."""
+    def __init__(self, lang: Lang, bound: Iterable[Binding] = (), first: str | None = None) -> None:
+        """`bound`: the bindings in force (the app's, the main screen's, the screen's it is asked
+        on); `first`: that screen's keymap name, whose keys are listed first."""
         super().__init__()
         self.lang = lang
         self.bound = list(bound)
+        self.first = first
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(f"[b]{t('help', self.lang)}[/]   [dim]{t('close', self.lang)}[/]")
             with VerticalScroll():
-                yield Static(help_table(self.lang, self.bound))
+                yield Static(help_table(self.lang, self.bound, self.first))

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 
 from istiotui.lab.model import Lang
+from istiotui.ui.keymap import PROXIES, bindings, speak
 
 if TYPE_CHECKING:
     from istiotui.lab.session import Session
@@ -103,11 +104,8 @@ def cell(column: str, value: Any) -> str | Text:
 
 
 class ProxyScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("r", "read_again", "Read again"),
-        *(Binding(str(i + 1), f"show_tab('{tab}')", tab, show=False) for i, tab in enumerate(TABS)),
-    ]
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", PROXIES)  # `1`…`5`: the TABS in order
+    KEYMAP_SCREEN = PROXIES  # the palette lists its keys over it
     # The whole terminal: at 80×24 every line counts (the tables scroll sideways for the rest).
     DEFAULT_CSS = """
     ProxyScreen #proxies { width: 100%; height: 100%; background: $surface; padding: 0 1; }
@@ -121,6 +119,7 @@ class ProxyScreen(ModalScreen[None]):
     def __init__(self, session: Session, lang: Lang = "en", pod: str | None = None) -> None:
         """`pod`: NAMESPACE/POD whose configuration to show at once (None: the status tab)."""
         super().__init__()
+        speak(self, lang)
         self.session, self.lang, self.pod = session, lang, pod
         self.proxy: str | None = None  # whose configuration the tabs hold
         self.errors: dict[str, str] = {}  # the last read's error, per kind of read

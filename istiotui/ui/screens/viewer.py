@@ -17,7 +17,7 @@ from textual.widgets.text_area import Selection
 
 from istiotui.lab.model import Lang
 from istiotui.lab.words import word as t
-from istiotui.ui.keymap import VIEWER, bindings
+from istiotui.ui.keymap import VIEWER, bindings, speak
 
 FOLLOW_SECONDS = 2.0
 
@@ -38,13 +38,15 @@ def find_all(text: str, query: str) -> list[tuple[int, int]]:
 
 
 class TextViewer(ModalScreen[None]):
-    BINDINGS: ClassVar[list[Binding]] = bindings("en", VIEWER)
+    BINDINGS: ClassVar[list[Binding]] = bindings("en", VIEWER)  # `speak` puts them in the language
+    KEYMAP_SCREEN = VIEWER  # the palette lists its keys over it
 
     def __init__(
         self, title: str, text: str, lang: Lang, follow: Callable[[], object] | None = None
     ) -> None:
         """`follow`: asks for the text again (a log); the answer comes to `replace_text`."""
         super().__init__()
+        speak(self, lang)
         self.title_text, self.text, self.lang = title, text, lang
         self._follow = follow
         self._timer: Timer | None = None
