@@ -9,12 +9,20 @@ command must see to attach to that cluster (`--local`).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# A run started in the background of a script (`pytest &`, `nohup … &`) inherits SIGINT ignored,
+# and so would every command the tests start: the tests of Ctrl-C would wait on a process that
+# cannot hear it (found that way: a `dashboard` left running). A handler here makes the
+# children start with SIGINT at its default, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def free_port() -> int:
