@@ -15,7 +15,11 @@ A paste arrives as one event, which the main screen's widgets do not take: one t
 from __future__ import annotations
 
 from textual import events
-from textual.keys import _character_to_key  # the driver's names, which bindings match
+
+try:  # the driver's names for characters, which bindings match (private: guarded)
+    from textual.keys import _character_to_key
+except ImportError:  # a Textual without it: pastes are not typed, nothing else changes
+    _character_to_key = None
 
 PROMPT_KEYS = {":": "colon", "/": "slash"}
 
@@ -33,7 +37,7 @@ def keys_of_paste(text: str) -> list[events.Key]:
     """The keys that type a pasted `:…` or `/…`: its first line, then Enter if a line break
     followed it. Any other paste gives no keys: typed, its letters would act (`a` applies the
     step, `c` cleans it up), and so would what follows the first line."""
-    if not text or text[0] not in PROMPT_KEYS:
+    if not text or text[0] not in PROMPT_KEYS or _character_to_key is None:
         return []
     line, newline, _ = text.replace("\r\n", "\n").replace("\r", "\n").partition("\n")
     keys = [events.Key(PROMPT_KEYS[line[0]], line[0])]
