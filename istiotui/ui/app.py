@@ -33,7 +33,7 @@ from istiotui.lab import model as m
 from istiotui.lab.walk import runs_on
 from istiotui.lab.words import word as t
 from istiotui.ui import learner_progress as prog
-from istiotui.ui.commands import LabCommands
+from istiotui.ui.commands import LabCommands, LabPalette
 from istiotui.ui.exit_signals import ExitSignals
 from istiotui.ui.handover import Handover
 from istiotui.ui.keymap import ENV, MAIN, SHOWN_ONLY, UiAction, bindings
@@ -42,7 +42,7 @@ from istiotui.ui.screens.main import MainScreen, layout_for
 from istiotui.ui.store import MARK_SECONDS, ResourceStore, Traffic
 from istiotui.ui.widgets.outline import Outline
 from istiotui.ui.widgets.status_line import ClusterInfo
-from istiotui.ui.widgets.typed_ahead import type_into_focused_field
+from istiotui.ui.widgets.typed_ahead import keys_of_paste, type_into_focused_field
 
 if TYPE_CHECKING:  # the backend (kubernetes client, probes) loads in the connect worker
     from istiotui.lab.tunnels import Tunnel
@@ -138,6 +138,18 @@ class IstioTui(App):
         backend = self._handover.let_go()
         if backend is not None:
             backend.close()
+
+    async def action_command_palette(self) -> None:
+        """`:` and ctrl+p. Keys behind the one that opened it (a burst) go to its prompt: the app
+        takes no other key until the prompt is mounted and has the focus (unfocused, the palette
+        would drop them)."""
+        from textual.command import CommandInput, CommandPalette
+
+        if not self.use_command_palette or CommandPalette.is_open(self):
+            return
+        palette = LabPalette()
+        await self.push_screen(palette)
+        palette.set_focus(palette.query_one(CommandInput))
 
     def action_explain(self) -> None:
         from istiotui.ui.screens.explain import open_explain  # its I/O loads on first use
@@ -556,4 +568,11 @@ class IstioTui(App):
     # -- widget events ---------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        type_into_focused_field(self.focused, event)  # typed before `/` moved the focus
+        type_into_focused_field(self.focused, event)  # typed before `/` or `:` moved the focus
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste no widget took: on the main screen, `:…` or `/…` is typed (never in a
+        # dialog, where a pasted `y` would answer it).
+        if self.screen is self.main_screen:
+            for key in keys_of_paste(event.text):
+                self.post_message(key)

@@ -344,10 +344,16 @@ class MainScreen(Screen):
         app.copy_to_clipboard("\n".join(commands) + "\n")
         app.notify(t("copied", app.lang, n=len(commands)))
 
-    def action_filter_tree(self) -> None:
+    async def action_filter_tree(self) -> None:
         self.show_tab("tab-tree")  # narrow layout; the wide one always shows the tree
+        if not self.query("#filter"):
+            # `/` before the panels were mounted, right after the start: they are mounted now,
+            # and the app takes no other key meanwhile, so those typed after `/` (a burst, or
+            # typed ahead of the first frame) go into the filter, not to the keys.
+            for place in list(self.query(AfterFirstFrame)):
+                await place.fill_now()
         field = next(iter(self.query("#filter")), None)
-        if field is None:  # `/` before the panels were mounted, right after the start
+        if field is None:  # the screen is being composed again (a resize): nothing to open
             return
         field.remove_class("hidden")
         # At once, not after the keys already queued (`focus()` waits for them): what is typed

@@ -57,8 +57,13 @@ class AfterFirstFrame(Container):
         if not drawn(self.screen):
             self.call_after_refresh(self._fill)
 
+    async def fill_now(self) -> None:
+        """Filled at once, not after the first frame: a key needs what it holds (`/` the
+        filter, typed before the first frame)."""
+        await self._fill()
+
     async def _fill(self) -> None:
-        if not self.is_attached:
+        if not self.is_attached or self.filled:
             return
         mark_drawn(self.screen)
         await self.recompose()
