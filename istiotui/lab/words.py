@@ -30,6 +30,7 @@ _WORDS: dict[str, tuple[str, str]] = {  # key → (Spanish, English)
     # the app
     "connecting": ("conectando…", "connecting…"),
     "offline": ("sin clúster", "no cluster"),
+    "no_istio": ("Istio sin instalar", "Istio not installed"),
     "not_connected": ("sin conexión", "not connected"),
     "retry": ("r reintenta", "r retries"),
     "step": ("Paso", "Step"),

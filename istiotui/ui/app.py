@@ -449,7 +449,7 @@ class IstioTui(App):
             self.main_screen.show_status()
 
     def on_istio_version_found(self, event: msg.IstioVersionFound) -> None:
-        self.info.istio = event.version
+        self.info.istio, self.info.istio_read = event.version, True
         self.main_screen.show_status()
 
     def on_resources_changed(self, event: msg.ResourcesChanged) -> None:
@@ -461,8 +461,9 @@ class IstioTui(App):
             # istiod installed (or upgraded, or removed) while the app runs: the header follows.
             # The store's namespace index: not a walk over every object on each such event.
             found = istio_version(self.store.of_kind("Deployment", "istio-system"))
-            if found != self.info.istio and (found or "Deployment" in self.store.synced):
-                self.info.istio = found
+            changed = found != self.info.istio or not self.info.istio_read
+            if changed and (found or "Deployment" in self.store.synced):
+                self.info.istio, self.info.istio_read = found, True
                 self.main_screen.show_status()
         self.live_findings = analyze(self.store.objects.values())
         self.main_screen.show_tree()

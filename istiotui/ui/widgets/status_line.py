@@ -23,6 +23,7 @@ class ClusterInfo:
     cluster: ClusterKind | None = None
     version: str = ""
     istio: str | None = None
+    istio_read: bool = False  # istio None: not read yet (…), or read and not installed
     reason: str = ""
 
 
@@ -39,7 +40,12 @@ class StatusLine(Static):
             if tunnel is not None:  # right after the context: at 80 columns the end is cut
                 text.append(f" · ⇄ {tunnel.label}", "bold cyan")
             text.append(f" · {info.cluster} · k8s {info.version}")
-            text.append(f" · Istio {info.istio or '?'}")
+            if info.istio:
+                text.append(f" · Istio {info.istio}")
+            elif info.istio_read:  # a fresh cluster, before the lab installs it
+                text.append(f" · {t('no_istio', lang)}", "yellow")
+            else:
+                text.append(" · Istio …")
         elif info.state == "connecting":
             text.append(f" ◌ {t('connecting', lang)}", "yellow")
         elif info.state == "lost":
