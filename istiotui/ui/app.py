@@ -195,8 +195,12 @@ class IstioTui(App):
     def set_language(self, lang: m.Lang) -> None:
         self.lang = lang
         self.relayout()
-        if self.is_screen_installed(ENV):
-            self.get_screen(ENV).set_language(lang)
+        # The screens open over the main one (Graph, Explain, Proxies, a viewer) follow at once;
+        # the Environment screen keeps its state between visits, so it follows even when closed.
+        installed = [self.get_screen(ENV)] if self.is_screen_installed(ENV) else []
+        for screen in dict.fromkeys([*self.screen_stack, *installed]):
+            if screen is not self.main_screen and hasattr(screen, "set_language"):
+                screen.set_language(lang)
 
     def open_step(self, step_id: str) -> None:
         if step_id == self.step.id:

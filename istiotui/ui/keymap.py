@@ -28,6 +28,9 @@ class UiAction:
     # Bound only by this screen (its keys mean nothing elsewhere); the palette and help list it.
     screen: str | None = None
     priority: bool = False  # before the focused widget's own use of the key
+    # An app key that those screens bind too (run on the app): the modal ones stop the app's
+    # bindings, so only the app keys named here act over them (docs/tui.md, Keys).
+    also_on: tuple[str, ...] = ()
     bar: tuple[str, str] | None = None  # (es, en): shorter words for a key bar short of room
 
     @property
@@ -108,7 +111,15 @@ ACTIONS: tuple[UiAction, ...] = (
         show=False,
         screen=MAIN,
     ),
-    UiAction("view.language", "L", "toggle_language", "Idioma es/en", "Language es/en", False),
+    UiAction(
+        "view.language",
+        "L",
+        "toggle_language",
+        "Idioma es/en",
+        "Language es/en",
+        False,
+        also_on=SHOWN_ONLY,
+    ),
     UiAction("view.graph", "g", "graph", "Grafo de tráfico", "Traffic graph", False),
     UiAction("tree.yaml", "y", "show_yaml", "YAML", "YAML", screen=MAIN),
     UiAction("tree.logs", "l", "show_logs", "Logs", "Logs", screen=MAIN),
@@ -131,7 +142,10 @@ ACTIONS: tuple[UiAction, ...] = (
     UiAction("nav.down", "j", "cursor_down", "Bajar (también ↓)", "Down (also ↓)", False),
     UiAction("nav.up", "k", "cursor_up", "Subir (también ↑)", "Up (also ↑)", False),
     UiAction("nav.open", "enter", "open", "Abrir el paso", "Open the step", False, screen=MAIN),
-    UiAction("app.help", "question_mark", "help", "Ayuda", "Help", key_display="?"),
+    # In Explain's fields and the viewer's search `?` is typed (a URL's query string).
+    UiAction(
+        "app.help", "question_mark", "help", "Ayuda", "Help", key_display="?", also_on=SHOWN_ONLY
+    ),
     UiAction(
         "app.palette",
         "colon",
@@ -140,6 +154,7 @@ ACTIONS: tuple[UiAction, ...] = (
         "Command palette",
         False,
         key_display=":",
+        also_on=(GRAPH,),
     ),
     # Ctrl+P opens it from every screen, the modal ones too (a `:` there may be typed text).
     UiAction(
@@ -152,7 +167,7 @@ ACTIONS: tuple[UiAction, ...] = (
         key_display="^p",
         priority=True,
     ),
-    UiAction("app.quit", "q", "quit", "Salir", "Quit"),
+    UiAction("app.quit", "q", "quit", "Salir", "Quit", also_on=(GRAPH,)),  # the viewer's closes
     # Ctrl+C is what people press to leave; it quits too, and asks first when work runs.
     UiAction(
         "app.interrupt",
@@ -353,11 +368,15 @@ ACTIONS: tuple[UiAction, ...] = (
 
 
 def bindings(lang: str, screen: str | None = None) -> list[Binding]:
-    """The bindings of the app (`screen` None) or of one screen, from the registry."""
+    """The bindings of the app (`screen` None) or of one screen, from the registry: a screen's
+    own keys, then the app keys that act on it too (`also_on`), which run on the app."""
+    own = [(a, a.action) for a in ACTIONS if a.screen == screen]
+    if screen is not None:
+        own += [(a, f"app.{a.action}") for a in app_keys_on(screen)]
     return [
         Binding(
             a.keys,
-            a.action,
+            action,
             a.description(lang),
             show=a.show,
             key_display=a.key_display,
@@ -365,8 +384,7 @@ def bindings(lang: str, screen: str | None = None) -> list[Binding]:
             tooltip=a.description("es" if lang == "en" else "en"),
             priority=a.priority,
         )
-        for a in ACTIONS
-        if a.screen == screen
+        for a, action in own
     ]
 
 
@@ -387,7 +405,13 @@ def _in(binding: Binding, lang: str) -> Binding:
 
 
 def screen_actions(screen: str) -> list[UiAction]:
+    """The screen's own keys (`screen=`)."""
     return [a for a in ACTIONS if a.screen == screen]
+
+
+def app_keys_on(screen: str) -> list[UiAction]:
+    """The app's keys that act on `screen` too (`also_on`)."""
+    return [a for a in ACTIONS if a.screen is None and screen in a.also_on]
 
 
 def by_id(action_id: str) -> UiAction:

@@ -11,7 +11,15 @@ from test_proxy_screen_snapshot import FixedProxies
 from textual.screen import ModalScreen, Screen
 from ui_data import LARGE, SMALL, settle
 
-from istiotui.ui.keymap import EXPLAIN, GRAPH, PROXIES, VIEWER, by_id, screen_actions
+from istiotui.ui.keymap import (
+    EXPLAIN,
+    GRAPH,
+    PROXIES,
+    VIEWER,
+    app_keys_on,
+    by_id,
+    screen_actions,
+)
 from istiotui.ui.screens.explain import ExplainScreen, ExplainTarget
 from istiotui.ui.screens.graph import GraphScreen
 from istiotui.ui.screens.help import HelpScreen, help_rows
@@ -65,11 +73,14 @@ def test_every_key_a_screen_binds_is_one_of_the_keymaps(cls, name) -> None:
     for b in bound:
         assert b.id is not None, f"{cls.__name__} binds {b.key!r} outside the keymap"
         action = by_id(b.id)
-        assert (action.screen, b.key, b.action) == (name, b.key, action.action), b
+        if action.screen is None:  # an app key that acts there too: run on the app
+            assert name in action.also_on and b.action == f"app.{action.action}", b
+        else:
+            assert (action.screen, b.key, b.action) == (name, b.key, action.action), b
         assert b.key in action.keys.split(",")
     # …and every key the keymap gives the screen is bound by it.
     ids = {b.id for b in bound}
-    assert {a.id for a in screen_actions(name)} <= ids
+    assert {a.id for a in [*screen_actions(name), *app_keys_on(name)]} <= ids
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -85,7 +96,7 @@ async def test_the_help_lists_every_key_of_the_screen_it_is_asked_on(make_app, n
         words = {b.id: b.description for _, b in screen._bindings if b.id}
         for action in screen_actions(name):
             assert words[action.id] == action.description(lang)
-        app.action_help()  # what `?` on the Graph view, and the palette's Help, run
+        app.action_help()  # what `?` on these screens, and the palette's Help, run
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         rows = help_rows(lang, app.screen.bound, app.screen.first)
@@ -109,7 +120,7 @@ async def test_the_graph_views_keys_work_and_its_key_line_speaks_spanish(make_ap
         await settle(pilot)
         line = str(app.screen.query_one("#graph-keys").render())
         assert "esc:Volver" in line and "K:Abrir Kiali" in line and "?:Ayuda" in line
-        await pilot.press("question_mark")  # a full screen: the app's `?` acts on it
+        await pilot.press("question_mark")  # an app key the view binds too (`also_on`)
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

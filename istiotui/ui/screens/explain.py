@@ -81,17 +81,28 @@ class ExplainScreen(ModalScreen[None]):
         self.session, self.lab, self.target, self.lang = session, lab, target, lang
 
     def compose(self) -> ComposeResult:
-        es = self.lang == "es"
-        source = self.target.from_ref or ("el ingress gateway" if es else "the ingress gateway")
         with Vertical(id="dialog", classes="wide"):
-            head = "Explicar, desde" if es else "Explain, from"
-            keys = key_hint(self.lang, EXPLAIN)
-            yield Label(f"{head} {source}   [dim]{keys}[/]", id="explain-head")
+            yield Label(self._head(), id="explain-head")
             yield Input(self.target.url, id="explain-url")
             headers = "; ".join(f"{k}: {v}" for k, v in self.target.headers.items())
             yield Input(headers, placeholder="Name: value; Name: value", id="explain-headers")
             with VerticalScroll():
                 yield Static("…", id="explain-out", markup=False)
+
+    def _head(self) -> str:
+        es = self.lang == "es"
+        source = self.target.from_ref or ("el ingress gateway" if es else "the ingress gateway")
+        head = "Explicar, desde" if es else "Explain, from"
+        return f"{head} {source}   [dim]{key_hint(self.lang, EXPLAIN)}[/]"
+
+    def set_language(self, lang: m.Lang) -> None:
+        """`L` (outside the fields) or the palette while it is shown: its keys follow."""
+        self.lang = lang
+        speak(self, lang)
+        if not self.is_mounted:  # composed later, in `lang`
+            return
+        self.query_one("#explain-head", Label).update(self._head())
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.query_one("#explain-url", Input).focus()

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from istiotui.lab.model import Lang
@@ -30,7 +30,10 @@ REFRESH_SECONDS = 1.0
 Fetch = Callable[[], Graph]
 
 
-class GraphScreen(Screen[None]):
+class GraphScreen(ModalScreen[None]):
+    """Modal, so that the app's keys (apply, clean up…) do not act behind it; it binds its own
+    and the app's that mean something here (`?`, `q`, `:`, `L`: the keymap's `also_on`)."""
+
     BINDINGS: ClassVar[list[Binding]] = bindings("en", GRAPH)  # `speak` puts them in the language
     KEYMAP_SCREEN = GRAPH  # the palette lists its keys over it
     DEFAULT_CSS = """
@@ -89,6 +92,20 @@ class GraphScreen(Screen[None]):
         finally:
             self.reading = False
         self.app.call_from_thread(self.show, graph, self.clock())
+
+    def set_language(self, lang: Lang) -> None:
+        """`L` (or the palette) while the view is shown: its keys and words follow."""
+        self.lang = lang
+        speak(self, lang)
+        if not self.is_mounted:  # composed later, in `lang`
+            return
+        self.query_one(KeyBar).show(lang)
+        self.query_one("#graph-title", Static).update(self._title(self._graph()))
+        self._detail()
+        self.refresh_bindings()
+
+    def _graph(self) -> Graph | None:
+        return self.previous[0] if self.previous is not None else None
 
     def failed(self, why: str) -> None:
         self.error = why

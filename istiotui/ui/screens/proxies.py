@@ -123,16 +123,32 @@ class ProxyScreen(ModalScreen[None]):
         self.session, self.lang, self.pod = session, lang, pod
         self.proxy: str | None = None  # whose configuration the tabs hold
         self.errors: dict[str, str] = {}  # the last read's error, per kind of read
+        self.noted: tuple[str, str] = ("reading", "")  # the note: a WORDS key, then what follows
 
     def compose(self) -> ComposeResult:
         with Vertical(id="proxies"):
-            head = f"[b]{w('title', self.lang)}[/]   [dim]{w('keys', self.lang)}[/]"
-            yield Label(head, id="proxies-head")
-            yield Static(w("reading", self.lang), id="proxies-note", markup=False)
+            yield Label(self._head(), id="proxies-head")
+            yield Static(self._note_text(), id="proxies-note", markup=False)
             with TabbedContent(initial="listeners" if self.pod else "status"):
                 for tab in TABS:
                     with TabPane(w(tab, self.lang), id=tab):
                         yield DataTable(id=f"proxies-{tab}", cursor_type="row", zebra_stripes=True)
+
+    def _head(self) -> str:
+        return f"[b]{w('title', self.lang)}[/]   [dim]{w('keys', self.lang)}[/]"
+
+    def set_language(self, lang: Lang) -> None:
+        """`L` or the palette while it is shown: its keys, tabs and note follow."""
+        self.lang = lang
+        speak(self, lang)
+        if not self.is_mounted:  # composed later, in `lang`
+            return
+        self.query_one("#proxies-head", Label).update(self._head())
+        tabs = self.query_one(TabbedContent)
+        for tab in TABS:
+            tabs.get_tab(tab).label = w(tab, lang)
+        self.note(*self.noted)
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.action_read_again()
@@ -159,7 +175,7 @@ class ProxyScreen(ModalScreen[None]):
     def _status_row_chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.pod = ref_of(event.row_key.value)
-            self.note(w("reading", self.lang))
+            self.note("reading")
             self.load_config(self.pod)
             self.action_show_tab("listeners")
 
@@ -173,8 +189,14 @@ class ProxyScreen(ModalScreen[None]):
         found = read_config(self.session, ref)
         self.app.call_from_thread(self.show, found)
 
-    def note(self, text: str) -> None:
-        self.query_one("#proxies-note", Static).update(text)
+    def note(self, key: str, then: str = "") -> None:
+        """The line under the head: WORDS' `key` (none: "") and `then`, an error or a name."""
+        self.noted = (key, then)
+        self.query_one("#proxies-note", Static).update(self._note_text())
+
+    def _note_text(self) -> str:
+        key, then = self.noted
+        return " ".join(part for part in (w(key, self.lang) if key else "", then) if part)
 
     def show(self, found: Tables) -> None:
         if not self.is_attached:  # closed while its read was under way
@@ -203,11 +225,11 @@ class ProxyScreen(ModalScreen[None]):
         else:
             self.errors.pop(found.what, None)
         if self.errors:
-            self.note("\n".join(self.errors.values()))
+            self.note("", "\n".join(self.errors.values()))
         elif self.proxy is not None:
-            self.note(f"{w('config_of', self.lang)} {self.proxy}")
+            self.note("config_of", self.proxy)
         else:
-            self.note(w("no_pod", self.lang))
+            self.note("no_pod")
 
 
 def open_proxies(app: IstioTui) -> None:

@@ -57,13 +57,26 @@ class TextViewer(ModalScreen[None]):
         self.current = -1
 
     def compose(self) -> ComposeResult:
-        keys = t("viewer_keys_log" if self._follow else "viewer_keys", self.lang)
         with Vertical(id="dialog", classes="wide"):
-            yield Label(f"{self.title_text}   [dim]{keys}[/]", id="viewer-title", markup=True)
+            yield Label(self._title(), id="viewer-title", markup=True)
             yield Input(placeholder=t("search", self.lang), id="viewer-search", classes="hidden")
             yield Label("", id="viewer-status")
             # Soft-wrapped: a long log line or YAML value is read whole, never cut at the edge.
             yield TextArea(self.text, read_only=True, soft_wrap=True, id="viewer-text")
+
+    def _title(self) -> str:
+        keys = t("viewer_keys_log" if self._follow else "viewer_keys", self.lang)
+        return f"{self.title_text}   [dim]{keys}[/]"
+
+    def set_language(self, lang: Lang) -> None:
+        """`L` or the palette while it is shown: its keys and its line of keys follow."""
+        self.lang = lang
+        speak(self, lang)
+        if not self.is_mounted:  # composed later, in `lang`
+            return
+        self.query_one("#viewer-title", Label).update(self._title())
+        self.query_one("#viewer-search", Input).placeholder = t("search", lang)
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
