@@ -36,6 +36,7 @@ PANELS = (
     "istiotui.ui.widgets.resource_tree",
     "istiotui.ui.widgets.diff_view",
     "istiotui.ui.widgets.traffic",
+    "istiotui.ui.widgets.command_fence",  # with the Markdown
     "rich._emoji_codes",  # markup labels; the first frame's are Text
 )
 # Loaded once the panels are mounted; the rest (the lab's loader, the workers and their messages,

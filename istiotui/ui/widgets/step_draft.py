@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.widgets import Static
 
+from istiotui.ui.widgets.command_lines import CommandLines
+
 CODE = "$text-warning 95% on $warning 10%"  # the Markdown's inline code (dark themes)
 BULLET = "$text-primary"
 HEADING = {
@@ -117,7 +119,7 @@ def draft(markdown: str) -> list[Static]:
             out.append(Static(inline(block.text), classes="draft draft-h1"))
         elif block.kind == "code":
             end_prose()
-            out.append(Static(Content(block.text), classes="draft draft-code"))
+            out.append(CommandLines(block.text, classes="draft draft-code"))
         else:
             # Inside a run of prose the margins are blank lines; the title and the code blocks
             # bring their own (CSS), so a run starts with only what exceeds theirs.

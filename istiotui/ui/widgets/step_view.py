@@ -11,6 +11,7 @@ from textual.widget import Widget
 from istiotui.lab import model as m
 from istiotui.lab.describe import action_line, expectation_line, probe_line
 from istiotui.lab.words import word
+from istiotui.ui.widgets.command_lines import transcript
 from istiotui.ui.widgets.deferred import drawn, mark_drawn
 from istiotui.ui.widgets.step_draft import draft
 
@@ -27,7 +28,9 @@ def step_markdown(lab: m.Lab, step: m.Step, lang: m.Lang) -> str:
         "",
     ]
     if step.commands:
-        out += [f"## {word('commands', lang)}", "", "```bash", *step.commands, "```", ""]
+        # A transcript (`$ `, `> `): wrapped lines can't pass for commands (command_lines.py).
+        out += [f"## {word('commands', lang)}", "", "```console", *transcript(step.commands)]
+        out += ["```", ""]
         out += [f"*{word('copy_hint', lang)}*", ""]
     if step.actions:
         out += [f"## {word('applies', lang)}", ""]
@@ -56,8 +59,8 @@ class StepView(Widget, can_focus=True):
     text (`step_draft.py`) stands in for it until the screen has been drawn."""
 
     # The commands wrap at the panel's edge (a code block scrolls sideways by default, hiding
-    # the end of a long `kubectl apply -f …` with no scroll bar): no character is lost. `Y`
-    # copies them whole.
+    # the end of a long `kubectl apply -f …` with no scroll bar): no character is lost, and the
+    # wrapped part hangs under the command's text (command_lines.py). `Y` copies them whole.
     DEFAULT_CSS = """
     StepView { layout: vertical; padding: 0 1; overflow-y: auto; }
     StepView > Markdown { padding: 0; }
@@ -108,9 +111,10 @@ class StepView(Widget, can_focus=True):
 
     @staticmethod
     def _markdown(source: str | None) -> Widget:
-        from textual.widgets import Markdown  # markdown-it and pygments: after the first frame
+        # markdown-it and pygments: after the first frame
+        from istiotui.ui.widgets.command_fence import StepMarkdown
 
-        return Markdown(source)
+        return StepMarkdown(source)
 
     async def _swap(self) -> None:
         """The Markdown in the draft's place, once it has built its blocks (no blank frame)."""
