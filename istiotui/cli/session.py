@@ -19,7 +19,7 @@ from istiotui.cli.flags import LOCAL_CONTEXT
 from istiotui.cluster.connection import ClusterUnreachable, Connection, connect
 from istiotui.cluster.kind import ClusterKind
 from istiotui.cluster.objects import Objects
-from istiotui.lab.session import Session
+from istiotui.lab.session import Note, Session, fallback_note, started_note
 from istiotui.local import addresses
 from istiotui.local.state import StateDir
 from istiotui.local.workloads import local_ca
@@ -38,7 +38,7 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
     `app`: the full-screen lab, which falls back to the local cluster (rule 4)."""
     choice = choose_cluster(args, app=app)
     log.info("cluster: %s", choice.why)
-    notes: list[str] = []
+    notes: list[Note] = []
     if choice.local:
         connection = _local_connection(notes, app)
     else:
@@ -47,7 +47,7 @@ def open_session(args: argparse.Namespace, *, app: bool = False) -> Session:
         except ClusterUnreachable as exc:
             if not choice.fallback_to_local:
                 raise
-            notes.append(f"{exc}: using the local cluster instead")
+            notes.append(fallback_note(str(exc)))
             connection = _local_connection(notes, app)
     cluster = kind_of(connection.context)
     log.info(
@@ -109,10 +109,10 @@ def open_for(args: argparse.Namespace, prog: str) -> Session | None:
 
 def print_notes(session: Session, prog: str) -> None:
     for note in session.notes:
-        print(f"{prog}: {note}", file=sys.stderr)
+        print(f"{prog}: {note.text}", file=sys.stderr)
 
 
-def _local_connection(notes: list[str], app: bool) -> Connection:
+def _local_connection(notes: list[Note], app: bool) -> Connection:
     from istiotui.local import daemon  # the local cluster is only imported when asked for
     from istiotui.local.host_support import local_cluster_unsupported
 
@@ -136,10 +136,7 @@ def _local_connection(notes: list[str], app: bool) -> Connection:
     if not was_running:
         # It outlives this command (Envoy and the lab's pods keep running): say so once. A
         # command prints the note at once; the app says when it has shown it (`forget_starts`).
-        notes.append(
-            f"started the local cluster at {running.url}; it keeps running — "
-            "stop it with `istiotui local down`"
-        )
+        notes.append(started_note(running.url))
         if not app:
             with _starting_lock:
                 _starting.discard(state.root)

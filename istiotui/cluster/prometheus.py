@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from istiotui.cluster.errors import ClusterError
 from istiotui.cluster.proxy_stats import Source
@@ -86,7 +86,9 @@ class PrometheusSource:
 
     def graph(self, pods: list[dict]) -> Graph:
         samples, proxies = self.samples()
-        return istio_metrics.graph_of(samples, self.label, proxies)
+        graph = istio_metrics.graph_of(samples, self.label, proxies)
+        fields = (("where", self.where),)
+        return replace(graph, source_key="source.prometheus", source_fields=fields)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -157,15 +157,19 @@ class ExecSource:
         mirrors = self.mirrors(from_envoy) if by_envoy else {}
         envoy_part = traffic_graph.build(pods, clusters, ENVOY_LABEL, mirrors)
         edges = traffic_graph.combine((*istio_metrics.edges_of(samples), *envoy_part.edges))
+        fields: tuple[tuple[str, str], ...] = ()
         if by_envoy and by_istio:
             label = (f"istio_requests_total of {by_istio} proxies, Envoy cluster stats of "
                      f"{by_envoy} (exec in each istio-proxy)")  # fmt: skip
+            key, fields = "source.exec_both", (("istio", str(by_istio)), ("envoy", str(by_envoy)))
         elif by_envoy or by_istio:
             label = ENVOY_LABEL if by_envoy else ISTIO_LABEL
+            key = "source.exec_envoy" if by_envoy else "source.exec_istio"
         else:
-            label = self.label  # nothing counted yet: either may come
+            label, key = self.label, "source.exec"  # nothing counted yet: either may come
         known = {n.workload: n for n in envoy_part.nodes}
-        return Graph(traffic_graph.nodes_of(edges, known), edges, label, answered)
+        nodes = traffic_graph.nodes_of(edges, known)
+        return Graph(nodes, edges, label, answered, source_key=key, source_fields=fields)
 
     def _mirrors_of(self, pod: Mapping[str, Any]) -> Mirrors:
         try:
@@ -275,7 +279,8 @@ class AdminSource:
     def graph(self, pods: list[dict]) -> Graph:
         stats = {k: v for k, v in self.fetch(pods).items() if k is not None}
         mirrors = {k: v for k, v in self.mirrors(pods).items() if k is not None}
-        return traffic_graph.build(pods, stats, self.label, mirrors)
+        graph = traffic_graph.build(pods, stats, self.label, mirrors)
+        return replace(graph, source_key="source.admin")
 
 
 def collect(objects: Objects, source: Source, namespace: str | None = None) -> Graph:

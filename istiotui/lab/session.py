@@ -14,6 +14,31 @@ from istiotui.mesh.traffic_graph import Graph
 from istiotui.traffic.vantage import Vantages, VantageUnavailable
 
 
+@dataclass(frozen=True)
+class Note:
+    """One thing the user must be told about the session: `text` is the English the CLI prints;
+    `key` and `fields` let the app say it in its own language (`lab.words`, `note.KEY`)."""
+
+    key: str
+    text: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def started_note(url: str) -> Note:
+    stop = "stop it with `istiotui local down`"
+    return Note("note.started", f"started the local cluster at {url}; it keeps running — {stop}",
+                (("url", url),))  # fmt: skip
+
+
+def fallback_note(reason: str) -> Note:
+    return Note(
+        "note.fallback", f"{reason}: using the local cluster instead", (("reason", reason),)
+    )
+
+
 @dataclass
 class Session:
     connection: Connection
@@ -23,7 +48,7 @@ class Session:
     # What the user must be told about how this session came to be (a local cluster started
     # that keeps running, a fallback from an unanswering cluster): commands print these, the
     # app shows them.
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     envoy_admin: str | None = None  # the local cluster's one Envoy (None on a real cluster)
     proxy_log: proxy_stats.ProxyLog | None = None  # the local proxies' access logs, on disk
     _graph_source: proxy_stats.Source | None = field(default=None, init=False, repr=False)

@@ -175,6 +175,46 @@ _WORDS: dict[str, tuple[str, str]] = {  # key → (Spanish, English)
     "env_cancelled": ("{command}: cancelado", "{command}: cancelled"),
     "env_all": ("todas las VMs", "every VM"),
     "env_idle": ("Sin acciones en curso.", "No action running."),
+    # the session's notes (lab.session.Note; the CLI prints their English text)
+    "note.started": (
+        "clúster local arrancado en {url}; sigue en marcha — páralo con `istiotui local down`",
+        "started the local cluster at {url}; it keeps running — stop it with `istiotui local down`",
+    ),
+    "note.fallback": (
+        "{reason}: se usa el clúster local en su lugar",
+        "{reason}: using the local cluster instead",
+    ),
+    # where the traffic graph's numbers came from (mesh.traffic_graph.Graph.source_key)
+    "source.admin": (
+        "la interfaz admin del Envoy local, por sidecar",
+        "the local Envoy's admin, per sidecar",
+    ),
+    "source.exec": (
+        "cada istio-proxy por exec (istio_requests_total, si no las estadísticas de Envoy)",
+        "each istio-proxy through exec (istio_requests_total, else Envoy cluster stats)",
+    ),
+    "source.exec_istio": (
+        "istio_requests_total de cada proxy (exec: pilot-agent request GET stats/prometheus)",
+        "istio_requests_total of each proxy (exec: pilot-agent request GET stats/prometheus)",
+    ),
+    "source.exec_envoy": (
+        "estadísticas de clúster de Envoy de cada proxy (exec: pilot-agent request GET stats, "
+        "clusters)",
+        "Envoy cluster stats of each proxy (exec: pilot-agent request GET stats, clusters)",
+    ),
+    "source.exec_both": (
+        "istio_requests_total de {istio} proxies, estadísticas de clúster de Envoy de {envoy} "
+        "(exec en cada istio-proxy)",
+        "istio_requests_total of {istio} proxies, Envoy cluster stats of {envoy} "
+        "(exec in each istio-proxy)",
+    ),
+    "source.prometheus": (
+        "istio_requests_total de Prometheus ({where})",
+        "istio_requests_total from Prometheus ({where})",
+    ),
+    # the graph view's columns (the CLI's `graph -o table` keeps its English headers)
+    "col.edge": ("ARISTA", "EDGE"),
+    "col.flags": ("MARCAS", "FLAGS"),
 }
 
 

@@ -84,8 +84,11 @@ class Edge:
 class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
-    source: str  # where the numbers came from, said to the user
+    source: str  # where the numbers came from, said to the user (in English: the CLI's)
     proxies: int = 0  # how many proxies answered
+    # The same said by key for the app's language (`lab.words`); "" when none: `source` is shown.
+    source_key: str = ""
+    source_fields: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -431,8 +431,9 @@ class IstioTui(App):
                 self.open_step(wanted)
         self.log_line(f"connected to {event.context} ({event.cluster}, {event.server})")
         for note in event.notes:
-            self.log_line(note)
-            self.notify(note, severity="warning", timeout=15, markup=False)
+            said = t(note.key, self.lang, **dict(note.fields))
+            self.log_line(said)
+            self.notify(said, severity="warning", timeout=15, markup=False)
         self.notes_shown = True
         self.main_screen.refresh_views()
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # Only named in annotations: the kubernetes client, the probe engine and the VM layer load
     # when a worker first needs them, after the first frame.
     from istiotui.cluster.watch import WatchEvent
+    from istiotui.lab.session import Note
     from istiotui.lab.tunnels import Tunnel
     from istiotui.lab.verify import Judged
     from istiotui.mesh.analysis import Finding
@@ -41,9 +42,9 @@ class ClusterConnected(Message):
     cluster: ClusterKind
     server: str
     version: str  # Kubernetes gitVersion
-    notes: Sequence[
-        str
-    ] = ()  # the session's notes, e.g. a local cluster started that keeps running
+    # The session's notes, e.g. a local cluster started that keeps running: said in the app's
+    # language from their keys.
+    notes: Sequence[Note] = ()
 
 
 @dataclass

@@ -23,7 +23,7 @@ from textual.widgets import Static
 from istiotui.lab.model import Lang
 from istiotui.mesh.traffic_graph import Graph, rates
 from istiotui.ui.keymap import GRAPH, bindings, speak
-from istiotui.ui.widgets.graph_table import GraphTable, edge_detail
+from istiotui.ui.widgets.graph_table import GraphTable, edge_detail, source_text
 from istiotui.ui.widgets.keybar import KeyBar
 
 REFRESH_SECONDS = 1.0
@@ -64,7 +64,7 @@ class GraphScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title(None), id="graph-title")
-            yield GraphTable(id="graph-table")
+            yield GraphTable(self.lang, id="graph-table")
             yield Static(edge_detail(None, None, self.lang), id="graph-detail")
         yield KeyBar(self.lang, GRAPH, id="graph-keys")
 
@@ -100,6 +100,7 @@ class GraphScreen(ModalScreen[None]):
         if not self.is_mounted:  # composed later, in `lang`
             return
         self.query_one(KeyBar).show(lang)
+        self.query_one(GraphTable).set_language(lang)
         self.query_one("#graph-title", Static).update(self._title(self._graph()))
         self._detail()
         self.refresh_bindings()
@@ -133,7 +134,8 @@ class GraphScreen(ModalScreen[None]):
         if graph is None:
             return f"{head}{where} · " + ("leyendo los proxies…" if es else "reading the proxies…")
         since = "totales desde el arranque" if es else "totals since start"
-        return f"{head}{where} · {graph.source} · {graph.proxies} proxies · {since}"
+        source = escape(source_text(graph, self.lang))  # its words, not markup
+        return f"{head}{where} · {source} · {graph.proxies} proxies · {since}"
 
     def _detail(self) -> None:
         table = self.query_one(GraphTable)
