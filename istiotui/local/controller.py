@@ -74,6 +74,7 @@ class Controller:
         # Pods whose containers are starting: each start runs beside the work queue, so pods
         # start together instead of one after the other.
         self._starting: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._starting_pods: dict[tuple[str, str], dict] = {}  # as scheduled (with its podIP)
         # Pods gone from the store whose containers are still stopping (up to their grace
         # period each), beside the work queue as the kubelet does it: stopping inline held every
         # other change (the next Service's endpoints, the next pod) until the old pod had exited.
@@ -336,6 +337,7 @@ class Controller:
             return
         self._idle.clear()
         self._starting[key] = asyncio.create_task(self._start(pod), name=f"start {ns}/{name}")
+        self._starting_pods[key] = pod
 
     def _stop_later(self, key: tuple[str, str], pod: dict) -> None:
         before = self._stopping.get(key)
@@ -372,13 +374,15 @@ class Controller:
             await self.runtime.start(pod, pod["status"]["podIP"], self.logs_dir / ns / name)
         except RuntimeError as exc:
             events.record(self.store, pod, "Warning", "Failed", str(exc), "kubelet")
+            self._maybe_idle()
             return
         except Exception:
             log.exception("starting pod %s/%s", ns, name)
+            self._maybe_idle()
             return
         finally:
             self._starting.pop(key, None)
-            self._maybe_idle()
+            self._starting_pods.pop(key, None)
         self._started[key] = pod
         # What the kubelet reports for each container, init containers first, in its words.
         for c in [*(pod["spec"].get("initContainers") or []), *pod["spec"].get("containers", [])]:
@@ -390,7 +394,9 @@ class Controller:
             ):
                 events.record(self.store, pod, "Normal", reason, message, "kubelet")
         # Its status, from the pod as it is now (it may have changed, or gone, meanwhile).
+        # Queued before the controller may say it is idle: `settled()` covers the status too.
         self._enqueue("pod", ns, name)
+        self._maybe_idle()
 
     def _schedule(self, pod: dict) -> dict:
         """Bind the pod to the node and give it a stable pod IP (the lowest free one)."""
@@ -399,6 +405,9 @@ class Controller:
             return pod
         used = {p.get("status", {}).get("podIP") for p in self.store.items(POD)}
         used |= {ip for _, ip in self._stopping.values()}
+        # A pod deleted while its start runs is stopped only once the start ends: its address
+        # is not free before then either.
+        used |= {(p["status"] or {}).get("podIP") for p in self._starting_pods.values()}
         index = 1
         while pod_ip(index) in used:
             index += 1

@@ -239,3 +239,57 @@ async def test_a_pod_still_stopping_holds_up_nothing_but_its_own_name(tmp_path: 
     finally:
         runtime.gate.set()
         await controller.stop()
+
+
+class _SlowToStart(NullRuntime):
+    """Starts finish only when the test opens the gate (images being pulled, a slow app)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.addresses: dict[str, str] = {}
+
+    async def start(self, pod: dict, pod_ip: str, log_dir: Path) -> None:
+        self.addresses[pod["metadata"]["name"]] = pod_ip
+        await self.gate.wait()
+        await super().start(pod, pod_ip, log_dir)
+
+
+async def test_a_pod_deleted_while_it_starts_keeps_its_address_until_it_is_stopped(
+    tmp_path: Path,
+) -> None:
+    """Its start runs on (it is stopped when the start ends): the next pod must not be given the
+    same address meanwhile, where its processes are about to listen."""
+    assert POD
+    store = Store()
+    runtime = _SlowToStart()
+    controller = Controller(store, tmp_path / "logs", runtime)
+    await controller.start()
+
+    def pod(name: str) -> dict:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "kennethreitz/httpbin"}]},
+        }
+        return on_create(store, POD, body, "default")
+
+    async def started(name: str) -> None:
+        while name not in runtime.addresses:
+            await asyncio.sleep(0.01)
+
+    try:
+        store.create(POD, "default", pod("a"))
+        await asyncio.wait_for(started("a"), 5)
+        store.delete(POD, "default", "a")
+        store.create(POD, "default", pod("b"))
+        await asyncio.wait_for(started("b"), 5)
+        assert runtime.addresses["b"] != runtime.addresses["a"], runtime.addresses
+        runtime.gate.set()
+        await controller.settled()
+        assert runtime.readiness(store.get(POD, "default", "b")) == {"c": True}
+        assert runtime.readiness({"metadata": {"name": "a", "namespace": "default"}}) == {}
+    finally:
+        runtime.gate.set()
+        await controller.stop()
