@@ -182,7 +182,10 @@ async def tui_measure(total: int) -> dict[str, float]:
     out: dict[str, float] = {}
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
+        deadline = time.monotonic() + 60
         while not app.main_screen.query("#resources"):  # the panels come after the first frame
+            if time.monotonic() > deadline:
+                raise SystemExit("scale: the resources panel never appeared (60 s)")
             await pilot.pause()
         batch = msg.ResourcesChanged(tuple(WatchEvent("ADDED", o["kind"], o) for o in objs))
         t0 = time.perf_counter()

@@ -47,6 +47,7 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from istiotui.cli.session import open_for
+    from istiotui.cluster.errors import ClusterError
     from istiotui.lab import dashboards
     from istiotui.traffic.vantage import VantageUnavailable
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             board = dashboards.open_dashboard(session, args.name, args.port)
-        except (dashboards.NotInstalled, VantageUnavailable) as exc:
+        except (dashboards.NotInstalled, VantageUnavailable, ClusterError) as exc:
+            # ClusterError: the API refused a read on the way (a user who may not list pods)
             print(f"{PROG} {args.name}: {exc}", file=sys.stderr)
             return exit_codes.FAILED
         print(f"{args.name}: {board.url}  (port-forward to svc/{board.addon.service} -n "

@@ -62,12 +62,13 @@ def run(args: argparse.Namespace) -> int:
     if session is None:
         return exit_codes.UNREACHABLE
     try:
-        source = session.graph_source()
-        if args.by_exec:
-            source = proxy_stats.ExecSource(session.connection.api_client)
         if args.prometheus:
             url = args.prometheus
             source = prometheus.PrometheusSource(lambda: url, url)
+        elif args.by_exec:
+            source = proxy_stats.ExecSource(session.connection.api_client)
+        else:  # the session's choice (it may look for istio-system/prometheus first)
+            source = session.graph_source()
         graph = proxy_stats.collect(session.objects, source, args.namespace)
     except ClusterError as exc:
         raise SystemExit(f"{PROG}: {exc}") from None

@@ -131,12 +131,10 @@ class ExecSource:
             self.plain.add(key)
         return clusters
 
-    def fetch(self, pods: list[dict]) -> envoy_stats.ProxyClusters:
-        with ThreadPoolExecutor(EXEC_WORKERS) as pool:
-            return envoy_stats.merge(pool.map(self._one, [p for p in pods if has_proxy(p)]))
-
     def graph(self, pods: list[dict]) -> Graph:
         proxied = [p for p in pods if has_proxy(p)]
+        # Only the pods there now: in a long session pods come and go (their keys carry the uid).
+        self.plain &= {_pod_key(p) for p in proxied}
         with ThreadPoolExecutor(EXEC_WORKERS) as pool:
             answers = list(pool.map(self._read, proxied))
         samples: list[istio_metrics.Sample] = []

@@ -300,11 +300,18 @@ def next_hops(
     hops: list[tuple[Proxy, Explanation]] = []
     current = e
     for _ in range(limit):  # a gateway routed back into a gateway ends somewhere
-        found = _gateway_behind(session, current)
-        if found is None:
+        try:
+            found = _gateway_behind(session, current)
+            if found is None:
+                break
+            proxy, port = found
+            following = _explain_at(session, proxy, current.request, port, lab)
+        except (ExplainError, ClusterError) as exc:
+            # What is explained so far stands (and `--send` still goes): a hop it cannot read
+            # (a 403 on istio-system, a gateway's dump that fails) is said, not fatal.
+            current.notes.append(f"the next hop was not followed: {exc}")
             break
-        proxy, port = found
-        current = _explain_at(session, proxy, current.request, port, lab)
+        current = following
         hops.append((proxy, current))
     return hops
 

@@ -22,6 +22,7 @@ from istiotui.local.apiserver import PortInUseError
 from istiotui.local.cluster import LocalCluster
 from istiotui.local.state import StateDir
 from istiotui.local.store import CorruptStore
+from istiotui.local.workloads.local_ca import CertificateError
 
 EXIT_PORT_IN_USE = 3
 EXIT_CORRUPT_STATE = 4
@@ -44,6 +45,10 @@ async def serve(state: StateDir, host: str, port: int) -> int:
             file=sys.stderr,
         )
         return EXIT_CORRUPT_STATE
+    except CertificateError as exc:  # made in a child before anything starts: said as a start
+        logging.error("the local cluster could not start: %s", exc)
+        print(f"istiotui local: the local cluster could not start: {exc}", file=sys.stderr)
+        return 1
     # Handlers first: a signal during start-up lets the start finish, then stops it cleanly,
     # instead of killing the server with Envoy and pods half-started.
     stop = asyncio.Event()

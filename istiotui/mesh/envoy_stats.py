@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,14 +201,6 @@ def add_route_flags(out: ProxyClusters, proxy: str | None, found: RouteFlags) ->
         stats = _entry(out, proxy, cluster)
         stats.route_flags = dict(answers.flags)
         stats.local_answers, stats.local_errors = answers.local, answers.local_errors
-
-
-def merge(parts: Iterable[ProxyClusters]) -> ProxyClusters:
-    out: ProxyClusters = {}
-    for part in parts:
-        for proxy, clusters in part.items():
-            out.setdefault(proxy, {}).update(clusters)
-    return out
 
 
 def _number(text: str) -> float:

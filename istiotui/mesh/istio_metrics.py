@@ -113,7 +113,12 @@ def from_query(answer: Mapping[str, Any], name: str) -> list[Sample]:
     for item in data.get("result") or []:
         metric = dict(item.get("metric") or {})
         value = item.get("value") or [0, "nan"]
-        out.append(Sample(name, metric, _number(str(value[1]), 0)))
+        try:
+            number = float(str(value[1]))
+        except ValueError:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(metric.items()))
+            raise MetricsError(f"{name}{{{labels}}}: {value[1]!r} is not a number") from None
+        out.append(Sample(name, metric, number))
     return out
 
 

@@ -391,7 +391,11 @@ def bindings(lang: str, screen: str | None = None) -> list[Binding]:
 def speak(node: DOMNode, lang: str) -> None:
     """Puts `node`'s registry bindings in `lang` (its BINDINGS are made once, at import, in
     English): what Textual shows of them (its keys panel, tooltips) follows the app's language."""
-    found = node._bindings.key_to_bindings  # the instance's own copy (Textual copies the class's)
+    # The instance's own copy (Textual 8 copies the class's). Private: a Textual without it
+    # keeps the English words rather than failing to open the screen.
+    found = getattr(getattr(node, "_bindings", None), "key_to_bindings", None)
+    if not isinstance(found, dict):
+        return
     for key, those in found.items():
         found[key] = [_in(b, lang) for b in those]
 
@@ -415,10 +419,7 @@ def app_keys_on(screen: str) -> list[UiAction]:
 
 
 def by_id(action_id: str) -> UiAction:
-    for a in ACTIONS:
-        if a.id == action_id:
-            return a
-    raise KeyError(action_id)
+    return _IDS[action_id]  # KeyError for an id the keymap does not have
 
 
 _IDS = {a.id: a for a in ACTIONS}

@@ -174,3 +174,12 @@ def test_a_prometheus_that_does_not_answer_gives_way_to_the_proxies(
     finally:
         session.objects.delete(service)
         session.close()
+
+
+def test_the_commands_choices_are_the_addons_it_knows() -> None:
+    """`dashboard`'s parser names the add-ons without importing their table (the CLI starts
+    light): the two lists must stay one."""
+    from istiotui.cli import dashboard
+    from istiotui.lab import dashboards
+
+    assert tuple(dashboards.ADDONS) == dashboard.NAMES

@@ -190,7 +190,8 @@ def test_a_prometheus_query_answer() -> None:
         },
     }  # fmt: skip
     samples = from_query(answer, "istio_requests_total")
-    assert samples == [Sample("istio_requests_total", samples[0].labels, 6.0)]
+    labels = answer["data"]["result"][0]["metric"]  # type: ignore[index]
+    assert samples == [Sample("istio_requests_total", dict(labels), 6.0)]
     (edge,) = graph_of(samples, "p", 0).edges
     assert (edge.source.app, edge.destination.app, edge.errors, edge.flags) == (
         "a",
@@ -198,5 +199,10 @@ def test_a_prometheus_query_answer() -> None:
         6,
         {"UH": 6},
     )
-    with pytest.raises(MetricsError, match="error"):
+    with pytest.raises(MetricsError, match="Prometheus answered error: bad query"):
         from_query({"status": "error", "error": "bad query"}, "istio_requests_total")
+    broken = {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"source_app": "a"}, "value": [1700000000.0, "x"]}]}}  # fmt: skip
+    # The sample is named by its metric and labels (a query answer has no line to point at).
+    with pytest.raises(MetricsError, match=r"istio_requests_total\{source_app=\"a\"\}: 'x' is not"):
+        from_query(broken, "istio_requests_total")

@@ -81,3 +81,9 @@ def test_a_child_that_fails_says_where(tmp_path: Path) -> None:
     root.write_text("")
     with pytest.raises(local_ca.CertificateError, match=r"not-a-dir/tls: .*Error"):
         local_ca.ensure_in_child(root, [STANDIN])
+
+
+def test_a_child_that_does_not_answer_in_time_says_where(tmp_path: Path) -> None:
+    # A start-up error the server reports as such, not a TimeoutExpired traceback.
+    with pytest.raises(local_ca.CertificateError, match=r"/tls: no answer in 0 s"):
+        local_ca.ensure_in_child(tmp_path, [STANDIN], timeout=0.001)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -119,8 +120,9 @@ def write_pilot_discovery(root: Path, admin_url: str, envoy_dir: Path) -> Path:
     module = f"{images.PKG}.pilot_discovery"
     _write_script(
         script,
-        f'#!/bin/sh\nexec "{sys.executable}" -m {module} --admin {admin_url} '
-        f'--envoy-dir {envoy_dir} "$@"\n',
+        # Quoted: a state dir's path may hold spaces.
+        f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m {module} "
+        f'--admin {shlex.quote(admin_url)} --envoy-dir {shlex.quote(str(envoy_dir))} "$@"\n',
     )
     return script
 

@@ -207,14 +207,20 @@ def ensure_in_child(root: Path, certs: Sequence[ServerCert], timeout: float = 60
     if _ca_made(root) and all(c.made(root) for c in certs):
         return
     wanted = json.dumps([asdict(c) for c in certs])
-    proc = subprocess.run(
-        [sys.executable, "-m", __name__, "--root", str(root), "--certs", wanted],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", __name__, "--root", str(root), "--certs", wanted],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise CertificateError(
+            f"could not make the local cluster's certificates under {tls_dir(root)}: "
+            f"no answer in {timeout:.0f} s"
+        ) from None
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         raise CertificateError(

@@ -116,7 +116,8 @@ def request(admin: str, envoy_dir: Path, method: str, path: str) -> tuple[int, s
         with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
             dump = json.loads(resp.read())
     except (OSError, ValueError) as exc:
-        return 1, f"Error: failed to read Envoy's config dump ({exc}): is the local cluster up?\n"
+        why = f"failed to read Envoy's config dump at {url} ({exc})"
+        return 1, f"Error: {why}: is the local cluster up?\n"
     entries = syncz(envoy_dir, dump)
     namespace = parse_qs(urlsplit(path).query).get("namespace", [""])[0]
     if namespace:  # istiod's own filter

@@ -93,7 +93,8 @@ class InProcess:
 
 
 def _logger_name(path: Path) -> str:
-    return f"istiotui.standin.{path.parent.name}"
+    # The whole path: two stand-ins in one process (two clusters' state dirs) log apart.
+    return "istiotui.standin." + str(path.resolve()).replace(".", "_")  # no sub-loggers
 
 
 async def start_in_process(

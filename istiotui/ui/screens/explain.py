@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from istiotui.lab import model as m
+from istiotui.lab.words import word
 from istiotui.ui.keymap import EXPLAIN, bindings, speak
 from istiotui.ui.widgets.keybar import key_hint
 
@@ -192,7 +193,7 @@ def proxy_ref(session: Session, target: ExplainTarget) -> tuple[str | None, str]
 def open_explain(app: IstioTui) -> None:
     """`x`: explain from the pod selected in the tree, else the current step's first probe."""
     if app.backend is None:
-        app.notify("Not connected to a cluster yet", severity="warning")
+        app.notify(word("needs_cluster", app.lang), severity="warning")
         return
     session = app.backend.session
     key = app.main_screen.selected()

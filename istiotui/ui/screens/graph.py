@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from istiotui.lab.model import Lang
+from istiotui.lab.words import word
 from istiotui.mesh.traffic_graph import Graph, rates
 from istiotui.ui.keymap import GRAPH, bindings, speak
 from istiotui.ui.widgets.graph_table import GraphTable, edge_detail, source_text
@@ -130,7 +131,7 @@ class GraphScreen(ModalScreen[None]):
         if self.error:
             return f"{head}{where} · [red]{escape(self.error)}[/]"  # its words, not markup
         if graph is None and self.fetch is None:
-            return f"{head}{where} · " + ("sin clúster" if es else "no cluster")
+            return f"{head}{where} · " + word("offline", self.lang)
         if graph is None:
             return f"{head}{where} · " + ("leyendo los proxies…" if es else "reading the proxies…")
         since = "totales desde el arranque" if es else "totals since start"
@@ -148,7 +149,7 @@ class GraphScreen(ModalScreen[None]):
 
     def action_kiali(self) -> None:
         if self.kiali is None:
-            self.notify("sin clúster" if self.lang == "es" else "no cluster", severity="warning")
+            self.notify(word("offline", self.lang), severity="warning")
         else:
             self.open_kiali()
 
@@ -158,7 +159,8 @@ class GraphScreen(ModalScreen[None]):
         try:
             text, severity = f"Kiali: {self.kiali()}", "information"
         except Exception as exc:  # not installed (the message says what instead), no pod, …
-            text, severity = str(exc), "warning"
+            # An exception without words (a bare timeout) still says what it was.
+            text, severity = f"Kiali: {str(exc) or type(exc).__name__}", "warning"
         self.app.call_from_thread(self.notify, text, severity=severity, timeout=15, markup=False)
 
     def action_move(self, step: int) -> None:

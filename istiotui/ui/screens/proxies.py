@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 
 from istiotui.lab.model import Lang
+from istiotui.lab.words import word
 from istiotui.ui.keymap import PROXIES, bindings, speak
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ class ProxyScreen(ModalScreen[None]):
 def open_proxies(app: IstioTui) -> None:
     """`o`: the selected pod's proxy configuration, else every proxy's status."""
     if app.backend is None:
-        app.notify("Not connected to a cluster yet", severity="warning")
+        app.notify(word("needs_cluster", app.lang), severity="warning")
         return
     key = app.main_screen.selected() if app.main_screen else None
     pod = f"{key[1]}/{key[2]}" if key is not None and key[0] == "Pod" else None

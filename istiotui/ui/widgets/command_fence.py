@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock, MarkdownFence
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from istiotui.ui.widgets.command_lines import CommandLines, split_marks
 
@@ -25,28 +25,28 @@ class CommandFence(MarkdownFence):
     CommandFence:ansi > CommandLines { padding: 1 0; }
     """
 
-    def _commands(self) -> Content:
-        code = "\n".join(text for _, text in split_marks(self.code))
-        return self.highlight(
-            code, "bash", ansi=self.app.native_ansi_color, dark=self.app.current_theme.dark
-        )
+    @classmethod
+    def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Content:
+        # Textual highlights a fence once, when it is made (and again on a theme change): a
+        # transcript is highlighted there as the bash its lines hold, without their prompts.
+        if language == CONSOLE:
+            code = "\n".join(text for _, text in split_marks(code))
+            language = "bash"
+        return super().highlight(code, language, ansi=ansi, dark=dark)
 
     def set_content(self, content: Content) -> None:
         if self.lexer != CONSOLE:
             super().set_content(content)
             return
         self._content = content
-        self._show()
-
-    def _show(self) -> None:
         for lines in self.query(CommandLines):
-            lines.set_code(self.code, self._commands())
+            lines.set_code(self.code, content)
 
     def compose(self) -> ComposeResult:
         if self.lexer != CONSOLE:
             yield from super().compose()
             return
-        yield CommandLines(self.code, self._commands(), id="code-content")
+        yield CommandLines(self.code, self._highlighted_code, id="code-content")
 
 
 class StepMarkdown(Markdown):

@@ -95,13 +95,17 @@ class CommandLines(Static):
         super().__init__(Content(code), **kwargs)
         self.code = code
         self.highlighted = highlighted
+        # The layout asks for the height, then the render for the lines, at one width: wrap once.
+        self._wrapped: tuple[int, list[Content]] | None = None
 
     def set_code(self, code: str, highlighted: Content | None = None) -> None:
-        self.code, self.highlighted = code, highlighted
+        self.code, self.highlighted, self._wrapped = code, highlighted, None
         self.update(Content(code))  # refreshes the layout: the height may change
 
     def lines(self, width: int) -> list[Content]:
-        return wrapped(self.code, width, self.highlighted)
+        if self._wrapped is None or self._wrapped[0] != width:
+            self._wrapped = (width, wrapped(self.code, width, self.highlighted))
+        return self._wrapped[1]
 
     def render(self) -> Content:
         return Content("\n").join(self.lines(self.content_size.width))
