@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from test_keys import screen_text
-from test_screen_keys import CountedProxies, QuietExplain
+from test_screen_keys import CountedProxies, QuietExplain, make_screen
 from textual.command import CommandPalette
 from textual.containers import VerticalScroll
 from textual.widgets import Input
@@ -19,21 +19,10 @@ from istiotui.ui.keymap import EXPLAIN, GRAPH, PROXIES, VIEWER, by_id, screen_ac
 from istiotui.ui.screens.graph import GraphScreen
 from istiotui.ui.screens.help import HelpScreen
 from istiotui.ui.screens.modals import ConfirmQuit
-from istiotui.ui.screens.viewer import TextViewer
 
 # App keys that, offline, say why they cannot act (a notice) or open a screen: what they do is
 # seen when they act. `y`/`l`/`Y`/`tab` are the main screen's own and never reached the graph.
 STEP_KEYS = "adpvcufxoe"
-
-
-def screen_for(name: str, app, lang: str):
-    if name == GRAPH:
-        return GraphScreen(None, lang)
-    if name == EXPLAIN:
-        return QuietExplain(app.lab, lang)
-    if name == PROXIES:
-        return CountedProxies(None, lang)  # type: ignore[arg-type]  # fixed rows, no session
-    return TextViewer("reviews.yaml", "kind: VirtualService\n", lang)
 
 
 async def test_the_step_keys_do_nothing_on_the_graph_view(make_app) -> None:
@@ -87,7 +76,7 @@ async def test_question_mark_opens_the_help_over_a_modal_screen(make_app, name) 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        screen = screen_for(name, app, "en")
+        screen = make_screen(name, app, "en")
         await app.push_screen(screen)
         await settle(pilot)
         if name == EXPLAIN:  # in the URL field `?` is typed: a query string
@@ -137,7 +126,7 @@ async def test_the_language_key_rewords_the_screen_that_is_open(make_app, name) 
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        screen = screen_for(name, app, "en")
+        screen = make_screen(name, app, "en")
         await app.push_screen(screen)
         await settle(pilot)
         if name == EXPLAIN:

@@ -198,6 +198,14 @@ async def test_o_on_a_pod_of_the_tree_opens_its_proxy(
 
         await wait_until(pilot, lambda: productpage() is not None, 30, "the pod in the tree")
         node = productpage()
+
+        def ready() -> bool:  # its sidecar serves: what `o` reads is there (as a learner waits)
+            pod = next(p for p in app.store.of_kind("Pod", "bookinfo")
+                       if p["metadata"]["name"] == node.data[2])  # fmt: skip
+            conditions = (pod.get("status") or {}).get("conditions") or []
+            return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+        await wait_until(pilot, ready, 30, "the pod Ready")
         await select_in_tree(pilot, tree, node, "the pod selected")
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ProxyScreen), 10, "the screen")

@@ -160,7 +160,7 @@ class GraphScreen(ModalScreen[None]):
             text, severity = f"Kiali: {self.kiali()}", "information"
         except Exception as exc:  # not installed (the message says what instead), no pod, …
             # An exception without words (a bare timeout) still says what it was.
-            text, severity = f"Kiali: {str(exc) or type(exc).__name__}", "warning"
+            text, severity = str(exc) or f"Kiali: {type(exc).__name__}", "warning"
         self.app.call_from_thread(self.notify, text, severity=severity, timeout=15, markup=False)
 
     def action_move(self, step: int) -> None:
